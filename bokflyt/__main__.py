@@ -1,0 +1,5 @@
+"""`python -m bokflyt` runs the CLI."""
+
+from bokflyt.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""The `bokflyt` command line: thin commands over the domain packages.
+
+Exit codes: 0 done, 1 failed (a clear message on stderr, never a traceback for expected
+failures), 2 usage error (click's own). Logs go to stderr; `-v` for INFO, `-vv` for DEBUG.
+Capabilities register their command groups from `bokflyt.commands`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bokflyt import __version__
+from bokflyt.bootstrap import mirror_configuration
+from bokflyt.context import AppContext
+from bokflyt.db import upgrade
+from bokflyt.settings import SettingsError
+from catalog.stats import catalogue_stats
+
+log = logging.getLogger(__name__)
+
+
+class CommandError(click.ClickException):
+    """An expected failure: printed as one message, exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"bokflyt: error: {self.format_message()}", err=True)
+
+
+def configure_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class BokflytGroup(click.Group):
+    """Turns configuration errors anywhere below into exit code 1 with the validator's message."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise CommandError(str(exc)) from None
+
+
+@click.group(cls=BokflytGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="bokflyt")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Configuration file (default: $BOKFLYT_CONFIG, else ./bokflyt.toml).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-v INFO, -vv DEBUG).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+    """bokflyt: one catalogue and one book van for public and school libraries."""
+    configure_logging(verbose)
+    app = AppContext(config_path=config_path, verbose=verbose)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command()
+@click.pass_obj
+def init(app: AppContext) -> None:
+    """Create or upgrade the database and load the sites and sources from the configuration."""
+    settings = app.settings()
+    upgrade(app.engine())
+    with app.sessions().begin() as session:
+        sites, sources = mirror_configuration(session, settings)
+    click.echo(f"Database ready at {app.engine().url.render_as_string(hide_password=True)}")
+    click.echo(f"{sites} sites and {sources} sources from {settings.source_file}")
+
+
+@cli.group()
+def db() -> None:
+    """Database schema maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(app: AppContext) -> None:
+    """Apply all pending migrations (safe to run again)."""
+    upgrade(app.engine())
+    click.echo("Database schema is up to date.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def stats(app: AppContext, as_json: bool) -> None:
+    """Records per source, items per site, clusters and works."""
+    with app.sessions()() as session:
+        figures = catalogue_stats(session)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Poster: {figures['records']}  Eksemplarer: {figures['items']}")
+    click.echo(f"Klynger: {figures['clusters']}  Verk: {figures['works']}")
+    for name, counts in figures["sources"].items():
+        click.echo(f"  kilde {name}: {counts['records']} poster")
+    for code, counts in figures["sites"].items():
+        click.echo(f"  sted {code}: {counts['items']} eksemplarer")
+    if figures["items_without_site"]:
+        click.echo(f"  uten kjent sted: {figures['items_without_site']} eksemplarer")
+
+
+# Capabilities: each module in bokflyt.commands provides one group.
+# (registered below as they land)
+
+
+def main() -> None:
+    """Console entry point; maps unexpected database errors to exit code 1 with a message."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        cli.main(prog_name="bokflyt", standalone_mode=True)
+    except OperationalError as exc:
+        click.echo(f"bokflyt: error: database unavailable: {exc.orig}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.pass_obj
+def serve(app: AppContext, host: str, port: int) -> None:
+    """Serve the web app and JSON API (OpenAPI schema at /openapi.json)."""
+    import uvicorn
+
+    from bokflyt.web import create_app
+
+    uvicorn.run(create_app(app.settings()), host=host, port=port, log_level="info")

@@ -1,0 +1,100 @@
+"""The catalogue's domain values: a bibliographic record and its copies, as plain data.
+
+Adapters read MARC (whatever the system and encoding) and hand these inward; the catalogue's
+matching, clustering and search work only on these, never on `pymarc.Record`, so they can be
+tested without files, servers or a database. Values are frozen: a record read from a source is
+a fact about that source at harvest time, and code that wants another value builds another.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class ItemStatus(enum.StrEnum):
+    """Where a copy is, as far as its home system knows.
+
+    The order of the members is not meaningful; `available` says what a librarian cares about.
+    """
+
+    ON_SHELF = "on_shelf"
+    ON_LOAN = "on_loan"
+    IN_TRANSIT = "in_transit"
+    AWAITING_TRANSFER = "awaiting_transfer"
+    NOT_FOR_LOAN = "not_for_loan"
+    LOST = "lost"
+    WITHDRAWN = "withdrawn"
+    UNKNOWN = "unknown"
+
+    @property
+    def available(self) -> bool:
+        """True only when a person walking to the shelf would find the copy there."""
+        return self is ItemStatus.ON_SHELF
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One physical copy as its source system describes it.
+
+    `location_code` is the raw code from the item field (952 $b, 852 $b, 850 $a); `site` is the
+    configured site it resolved to, or None when the code is unknown (reported, never dropped).
+    """
+
+    barcode: str
+    location_code: str
+    site: str | None = None
+    home_location_code: str | None = None
+    call_number: str | None = None
+    item_type: str | None = None
+    status: ItemStatus = ItemStatus.UNKNOWN
+    due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BibRecord:
+    """One bibliographic record from one source, with the fields matching and search need.
+
+    Strings are as catalogued (not normalised): normalisation belongs to the catalogue, which
+    must be able to explain a match in terms of what the cataloguer actually typed.
+
+    `record_type` is leader/06 and `bib_level` leader/07; `physical` holds the 007 field values;
+    `content_types`/`media_types`/`carrier_types` are 336/337/338 $a (or $b codes when $a is
+    missing). `year` is the four-digit year from 008/07-10 or 260/264 $c.
+    """
+
+    source: str
+    record_id: str
+    title: str
+    subtitle: str | None = None
+    part_number: str | None = None
+    part_name: str | None = None
+    responsibility: str | None = None
+    main_author: str | None = None
+    other_authors: tuple[str, ...] = ()
+    isbns: tuple[str, ...] = ()
+    issns: tuple[str, ...] = ()
+    other_identifiers: tuple[str, ...] = ()
+    edition: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    year: int | None = None
+    extent: str | None = None
+    language: str | None = None
+    record_type: str = "a"
+    bib_level: str = "m"
+    physical: tuple[str, ...] = ()
+    content_types: tuple[str, ...] = ()
+    media_types: tuple[str, ...] = ()
+    carrier_types: tuple[str, ...] = ()
+    fixed_008: str | None = None
+    series: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    modified: str | None = None
+    items: tuple[Item, ...] = field(default=())
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The record's identity across the whole catalogue: (source name, 001)."""
+        return (self.source, self.record_id)
