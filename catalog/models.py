@@ -13,6 +13,7 @@ migrations in `bokflyt/migrations`, and a test checks that the two agree.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    JSON,
     Integer,
     LargeBinary,
     MetaData,
@@ -76,7 +78,11 @@ class Source(Base):
 
 
 class SourceRecord(Base):
-    """One bibliographic record as one source holds it, raw MARC included."""
+    """One bibliographic record as one source holds it, raw MARC included.
+
+    `data` is the parsed record (`catalog.records.record_to_dict`): the catalogue rebuilds
+    `BibRecord`s from it for matching, search and display without parsing MARC again.
+    """
 
     __tablename__ = "source_records"
     __table_args__ = (
@@ -95,6 +101,7 @@ class SourceRecord(Base):
     main_author: Mapped[str | None] = mapped_column(Text)
     year: Mapped[int | None] = mapped_column(Integer)
     modified: Mapped[str | None] = mapped_column(String(20))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -98,3 +98,59 @@ class BibRecord:
     def key(self) -> tuple[str, str]:
         """The record's identity across the whole catalogue: (source name, 001)."""
         return (self.source, self.record_id)
+
+
+def record_to_dict(record: BibRecord) -> dict[str, object]:
+    """A JSON-ready form of `record`, stored beside the raw MARC so the catalogue can rebuild
+    the record (for matching, search, display) without re-reading MARC."""
+    data: dict[str, object] = {}
+    for name in BibRecord.__dataclass_fields__:
+        value = getattr(record, name)
+        if name == "items":
+            value = [_item_to_dict(item) for item in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+def record_from_dict(data: dict[str, object]) -> BibRecord:
+    """The inverse of `record_to_dict`; unknown keys are ignored so old rows stay readable."""
+    values: dict[str, object] = {}
+    for name in BibRecord.__dataclass_fields__:
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "items":
+            value = tuple(_item_from_dict(item) for item in value)  # type: ignore[attr-defined]
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    return BibRecord(**values)  # type: ignore[arg-type]
+
+
+def _item_to_dict(item: Item) -> dict[str, object]:
+    return {
+        "barcode": item.barcode,
+        "location_code": item.location_code,
+        "site": item.site,
+        "home_location_code": item.home_location_code,
+        "call_number": item.call_number,
+        "item_type": item.item_type,
+        "status": item.status.value,
+        "due_date": item.due_date.isoformat() if item.due_date else None,
+    }
+
+
+def _item_from_dict(data: dict[str, object]) -> Item:
+    due = data.get("due_date")
+    return Item(
+        barcode=str(data["barcode"]),
+        location_code=str(data["location_code"]),
+        site=data.get("site"),  # type: ignore[arg-type]
+        home_location_code=data.get("home_location_code"),  # type: ignore[arg-type]
+        call_number=data.get("call_number"),  # type: ignore[arg-type]
+        item_type=data.get("item_type"),  # type: ignore[arg-type]
+        status=ItemStatus(str(data.get("status", "unknown"))),
+        due_date=date.fromisoformat(str(due)) if due else None,
+    )

@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("main_author", sa.Text(), nullable=True),
         sa.Column("year", sa.Integer(), nullable=True),
         sa.Column("modified", sa.String(length=20), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=True),
         sa.Column(
             "first_seen",
             sa.DateTime(timezone=True),
