@@ -117,7 +117,9 @@ def stats(app: AppContext, as_json: bool) -> None:
 
 
 # Capabilities: each module in bokflyt.commands provides one group.
-# (registered below as they land)
+from bokflyt.commands.sheets import sheets  # noqa: E402
+
+cli.add_command(sheets)
 
 
 def main() -> None:
