@@ -117,8 +117,10 @@ def stats(app: AppContext, as_json: bool) -> None:
 
 
 # Capabilities: each module in bokflyt.commands provides one group.
+from bokflyt.commands.routes import routes  # noqa: E402
 from bokflyt.commands.sheets import sheets  # noqa: E402
 
+cli.add_command(routes)
 cli.add_command(sheets)
 
 

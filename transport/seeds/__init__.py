@@ -1,0 +1,1 @@
+"""Optional first-route sources (VROOM, PyVRP), each behind its own module."""

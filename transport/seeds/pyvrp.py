@@ -1,0 +1,129 @@
+"""PyVRP as a source of first routes; optional, the only module that imports `pyvrp`.
+
+PyVRP's iterated local search is the strongest of the three engines at reducing vehicles on Li &
+Lim instances.  It is stopped by an iteration count (so the same seed gives the same routes) with
+a runtime cap as a safety net.  Its model cannot express several windows per site, breaks or
+alternative pickups: the seed uses the hull of the windows and the preferred pickup, and the caller
+re-times and verifies the routes, throwing away any that do not fit our model.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from transport.graph import COST_SCALE, Graph
+from transport.problem import Problem
+from transport.schedule import Visit
+
+log = logging.getLogger(__name__)
+
+try:  # pragma: no cover - depends on the environment
+    import pyvrp
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+    AVAILABLE = True
+except ImportError:  # pragma: no cover
+    AVAILABLE = False
+
+
+def solve_pyvrp(
+    problem: Problem,
+    graph: Graph,
+    max_runtime: float,
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> dict[str, list[Visit]] | None:
+    """Sequences per van id from PyVRP, or None when it is missing or finds nothing feasible."""
+    if not AVAILABLE:
+        log.info("pyvrp not installed; no PyVRP seed")
+        return None
+    idx = problem.site_index()
+    travel = graph.site_travel(problem)
+    cost = graph.site_cost(problem)
+    up, down = graph.scale_time_up, graph.scale_time_down
+    m = pyvrp.Model()
+    locs = [m.add_location(s.x or 0.0, s.y or 0.0) for s in problem.sites]
+    depots: dict[str, object] = {}
+    for v in problem.vans:
+        for site in (v.start, v.end):
+            if site not in depots:
+                depots[site] = m.add_depot(locs[idx[site]], name=site)
+    # Vans that are alike share one vehicle type; remember which van ids each type stands for.
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for v in problem.vans:
+        key = (v.capacity, v.start, v.end, v.shift.start, v.shift.end, v.fixed_cost)
+        groups.setdefault(key, []).append(v.id)
+    type_vans: list[list[str]] = []
+    for (cap, start, end, lo, hi, fixed), ids in groups.items():
+        m.add_vehicle_type(
+            num_available=len(ids),
+            capacity=[int(cap)],  # type: ignore[call-overload]
+            start_depot=depots[str(start)],  # type: ignore[arg-type]
+            end_depot=depots[str(end)],  # type: ignore[arg-type]
+            tw_early=up(float(lo)),  # type: ignore[arg-type]
+            tw_late=down(float(hi)),  # type: ignore[arg-type]
+            fixed_cost=round(float(fixed) * COST_SCALE),  # type: ignore[arg-type]
+        )
+        type_vans.append(ids)
+    for i, a in enumerate(locs):
+        for j, b in enumerate(locs):
+            m.add_edge(a, b, distance=cost[i][j], duration=travel[i][j])
+
+    def window(site_id: str) -> tuple[int, int]:
+        tws = problem.sites[idx[site_id]].time_windows
+        if not tws:
+            return 0, 2**62
+        return up(tws[0].start), down(tws[-1].end)
+
+    def service(site_id: str, size: int) -> int:
+        s = problem.sites[idx[site_id]]
+        return up(s.service_time + s.service_per_crate * size)
+
+    for s in problem.shipments:
+        pe, pl = window(s.pickup)
+        de, dl = window(s.delivery)
+        penalty = round(problem.drop_penalty(s) * COST_SCALE)
+        m.add_shipment(
+            locs[idx[s.pickup]],
+            locs[idx[s.delivery]],
+            pickup_tw_early=pe,
+            pickup_tw_late=pl,
+            pickup_service_duration=service(s.pickup, s.size),
+            delivery_tw_early=de,
+            delivery_tw_late=dl,
+            delivery_service_duration=service(s.delivery, s.size),
+            amount=[s.size],
+            prize=penalty,
+            required=False,
+            name=s.id,
+        )
+    stop = MaxRuntime(max(max_runtime, 0.01))
+    if max_iterations is not None:
+        stop = MultipleCriteria([MaxIterations(max_iterations), stop])  # type: ignore[assignment]
+    try:
+        res = m.solve(stop=stop, seed=seed, display=False, collect_stats=False)
+    except Exception as e:  # noqa: BLE001 - PyVRP raises assorted errors on odd data
+        log.warning("PyVRP failed: %s", e)
+        return None
+    if not res.best.is_feasible():
+        log.info("PyVRP found no feasible solution")
+        return None
+    out: dict[str, list[Visit]] = {}
+    used: dict[int, int] = {}
+    for route in res.best.routes():
+        vt = route.vehicle_type()
+        van_id = type_vans[vt][used.get(vt, 0)]
+        used[vt] = used.get(vt, 0) + 1
+        seq: list[Visit] = []
+        for act in route.schedule():
+            if not act.is_shipment():
+                continue
+            ship = problem.shipments[act.idx]
+            if act.is_pickup():
+                seq.append((ship.id, "pickup", ship.pickup))
+            else:
+                seq.append((ship.id, "delivery", ship.delivery))
+        if seq:
+            out[van_id] = seq
+    log.info("PyVRP: %d routes after %d iterations", len(out), res.num_iterations)
+    return out
