@@ -16,12 +16,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
-    JSON,
     Integer,
     LargeBinary,
     MetaData,
