@@ -1,0 +1,287 @@
+"""Streaming MARC readers: MARCXML / MarcXchange and ISO 2709 (UTF-8 or MARC-8 by leader/09).
+
+Every reader yields, one at a time, either a `MarcRecord` (a `pymarc.Record` plus the exact
+bytes it came from) or a `Quarantined` value saying why a record could not be read. A bad record
+never stops the reader: it is handed on with its raw bytes so nothing is lost, and the next
+record is read. Only a file that is not MARC at all, or XML broken beyond the current record,
+ends the stream (with one final `Quarantined` value describing where it broke).
+
+Memory stays flat: XML is read with `iterparse` and every finished element is released;
+ISO 2709 is split on the record terminator from fixed-size chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import pymarc
+from lxml import etree
+from pymarc import Field, Indicators, Subfield
+
+from adapters.xmlsafe import ByteSource, iterparse_safe, release
+
+log = logging.getLogger(__name__)
+
+MARC21_NS = "http://www.loc.gov/MARC21/slim"
+MARCXCHANGE_NS = "info:lc/xmlns/marcxchange-v1"
+MARCXCHANGE2_NS = "info:lc/xmlns/marcxchange-v2"
+RECORD_NAMESPACES = (MARC21_NS, MARCXCHANGE_NS, MARCXCHANGE2_NS)
+RECORD_TAGS = tuple(f"{{{ns}}}record" for ns in RECORD_NAMESPACES) + ("record",)
+
+RECORD_TERMINATOR = b"\x1d"
+RawFormat = Literal["marcxml", "iso2709"]
+
+
+@dataclass(frozen=True, slots=True)
+class MarcRecord:
+    """A record that parsed: the pymarc view and the bytes it was read from (kept verbatim)."""
+
+    record: pymarc.Record
+    raw: bytes
+    raw_format: RawFormat
+    position: int
+
+    @property
+    def control_number(self) -> str | None:
+        field = self.record.get("001")
+        value = field.data.strip() if field is not None and field.data else ""
+        return value or None
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A record (or the rest of a file) that could not be read; `reason` is for IT to read."""
+
+    reason: str
+    raw: bytes
+    ref: str | None
+    position: int
+
+    def __post_init__(self) -> None:
+        if not self.reason:
+            raise ValueError("a quarantined record needs a reason")
+
+
+ReadResult = MarcRecord | Quarantined
+
+
+class RecordShapeError(ValueError):
+    """An XML element is not a MARC record (no leader, bad tag...)."""
+
+
+def _local(tag: object) -> str:
+    text = tag if isinstance(tag, str) else ""
+    return text[text.rfind("}") + 1 :]
+
+
+def _data_field(tag: str, indicators: Indicators, subfields: list[Subfield]) -> Field:
+    """A data field without `Field.__init__`'s argument juggling (the hot path of every harvest).
+
+    Sets exactly the slots `Field.__init__` sets for a data field; `test_marc` checks the result
+    equals a normally constructed field, so a pymarc upgrade that changes them fails a test.
+    """
+    field = _new_field(Field)
+    field.tag = tag
+    field._indicators = indicators
+    field.subfields = subfields
+    field.data = None
+    field.control_field = False
+    return field
+
+
+_new_field = object.__new__
+
+
+def element_to_record(element: etree._Element) -> pymarc.Record:
+    """Build a `pymarc.Record` from a MARCXML/MarcXchange `record` element (any namespace).
+
+    Hot path of every harvest: tags are compared as whole strings in the record's own
+    namespace instead of splitting each child's name.
+    """
+    tag = element.tag if isinstance(element.tag, str) else ""
+    ns = tag[: tag.rfind("}") + 1]
+    leader_tag, control_tag, data_tag, sub_tag = (
+        ns + "leader",
+        ns + "controlfield",
+        ns + "datafield",
+        ns + "subfield",
+    )
+    leader: str | None = None
+    fields: list[Field] = []
+    for child in element:
+        name = child.tag
+        if name == data_tag:
+            attrib = child.attrib
+            field_tag = attrib.get("tag", "")
+            if len(field_tag) != 3 or not field_tag.isalnum():
+                raise RecordShapeError(f"ugyldig feltnummer {field_tag!r} i datafelt")
+            subfields = [
+                Subfield(sub.get("code") or " ", sub.text or "")
+                for sub in child
+                if sub.tag == sub_tag
+            ]
+            ind1 = (attrib.get("ind1") or " ")[:1]
+            ind2 = (attrib.get("ind2") or " ")[:1]
+            fields.append(_data_field(field_tag, Indicators(ind1, ind2), subfields))
+        elif name == control_tag:
+            field_tag = child.get("tag", "")
+            if len(field_tag) != 3 or not field_tag.isalnum():
+                raise RecordShapeError(f"ugyldig feltnummer {field_tag!r} i kontrollfelt")
+            fields.append(Field(field_tag, data=child.text or ""))
+        elif name == leader_tag:
+            leader = child.text or ""
+    if leader is None:
+        raise RecordShapeError("posten mangler leader")
+    if len(leader) != 24:
+        raise RecordShapeError(f"leader har {len(leader)} tegn, ikke 24")
+    if not fields:
+        raise RecordShapeError("posten har ingen felt")
+    record = pymarc.Record(leader=leader, force_utf8=True)
+    record.fields = fields
+    return record
+
+
+def read_element(element: etree._Element, position: int) -> ReadResult:
+    """Turn one record element into a `MarcRecord`, or a `Quarantined` value with the reason."""
+    raw = etree.tostring(element, encoding="utf-8")
+    try:
+        record = element_to_record(element)
+    except RecordShapeError as exc:
+        return Quarantined(
+            reason=str(exc), raw=raw, ref=_xml_ref(element, position), position=position
+        )
+    return MarcRecord(record=record, raw=raw, raw_format="marcxml", position=position)
+
+
+def _xml_ref(element: etree._Element, position: int) -> str:
+    for child in element:
+        if _local(child.tag) == "controlfield" and child.get("tag") == "001" and child.text:
+            return child.text.strip()
+    return f"#{position}"
+
+
+def read_marcxml(stream: ByteSource) -> Iterator[ReadResult]:
+    """Stream records from a MARCXML or MarcXchange document (`collection` or a single record)."""
+    position = 0
+    try:
+        for _event, element in iterparse_safe(stream, RECORD_TAGS):
+            position += 1
+            yield read_element(element, position)
+            release(element)
+    except etree.XMLSyntaxError as exc:
+        line = getattr(exc, "lineno", None)
+        yield Quarantined(
+            reason=f"ødelagt XML etter post {position} (linje {line}): {exc.msg}",
+            raw=b"",
+            ref=f"#{position + 1}",
+            position=position + 1,
+        )
+
+
+def decode_iso2709(chunk: bytes, position: int) -> ReadResult:
+    """Decode one ISO 2709 record (terminator included); leader/09 picks UTF-8 or MARC-8."""
+    ref = _iso_ref(chunk, position)
+    if len(chunk) < 25 or not chunk[:5].isdigit():
+        return Quarantined("ugyldig postlengde i leader", chunk, ref, position)
+    declared = int(chunk[:5])
+    if declared != len(chunk):
+        return Quarantined(
+            f"leader oppgir {declared} byte, posten har {len(chunk)}", chunk, ref, position
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            record = pymarc.Record(data=chunk, to_unicode=True, utf8_handling="strict")
+    except UnicodeDecodeError as exc:
+        return Quarantined(f"ugyldig UTF-8 (leader/09 = a): {exc.reason}", chunk, ref, position)
+    except (pymarc.exceptions.PymarcException, ValueError, IndexError) as exc:
+        reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        return Quarantined(f"ødelagt ISO 2709-post ({reason})", chunk, ref, position)
+    return MarcRecord(record=record, raw=chunk, raw_format="iso2709", position=position)
+
+
+def _iso_ref(chunk: bytes, position: int) -> str:
+    """001 from the directory when it can be found cheaply, else the position in the file."""
+    try:
+        base = int(chunk[12:17])
+        directory = chunk[24 : base - 1]
+        for i in range(0, len(directory) - 11, 12):
+            if directory[i : i + 3] == b"001":
+                length, offset = int(directory[i + 3 : i + 7]), int(directory[i + 7 : i + 12])
+                value = chunk[base + offset : base + offset + length - 1].decode("ascii").strip()
+                if value:
+                    return value
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return f"#{position}"
+
+
+def read_iso2709(stream: ByteSource, chunk_size: int = 1 << 16) -> Iterator[ReadResult]:
+    """Stream ISO 2709 records, split on the record terminator so one bad length cannot derail."""
+    buffer = b""
+    position = 0
+    while True:
+        block = stream.read(chunk_size)
+        if not block:
+            break
+        buffer += block
+        parts = buffer.split(RECORD_TERMINATOR)
+        buffer = parts.pop()
+        for part in parts:
+            data = part.lstrip(b"\r\n")
+            if not data:
+                continue
+            position += 1
+            yield decode_iso2709(data + RECORD_TERMINATOR, position)
+    rest = buffer.strip()
+    if rest:
+        position += 1
+        yield Quarantined(
+            "avkortet post: filen slutter uten postskilletegn", rest, f"#{position}", position
+        )
+
+
+def sniff(head: bytes) -> RawFormat | None:
+    """Guess the format from the first bytes: XML (`<`) or ISO 2709 (five digits)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "marcxml"
+    if len(text) >= 24 and text[:5].isdigit():
+        return "iso2709"
+    return None
+
+
+def read_marc(stream: ByteSource) -> Iterator[ReadResult]:
+    """Read MARCXML or ISO 2709, whichever the content is; raises `MarcError` for neither."""
+    from adapters.errors import MarcError
+
+    peekable = _Peek(stream)
+    kind = sniff(peekable.head)
+    if kind is None:
+        raise MarcError("innholdet er verken MARCXML eller ISO 2709")
+    log.debug("reading %s", kind)
+    if kind == "marcxml":
+        return read_marcxml(peekable)
+    return read_iso2709(peekable)
+
+
+class _Peek:
+    """A read-only byte stream whose first bytes were already looked at."""
+
+    def __init__(self, stream: ByteSource, size: int = 512) -> None:
+        self._stream = stream
+        self.head = stream.read(size)
+        self._pending = self.head
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pending:
+            if size < 0:
+                data, self._pending = self._pending + self._stream.read(), b""
+                return data
+            data, self._pending = self._pending[:size], self._pending[size:]
+            return data
+        return self._stream.read(size)

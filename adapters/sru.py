@@ -1,0 +1,530 @@
+"""SRU client: explain and searchRetrieve over HTTP GET, streamed page by page.
+
+Speaks SRU 1.1, 1.2 and 2.0 (both response namespaces) and reads MARC 21 slim or MarcXchange
+records. What it guarantees, and why:
+
+* Paging derives the next `startRecord` from the records actually received, because Zebra and
+  Koha never send `nextRecordPosition`; a page that brings nothing while the server still
+  claims more ends the harvest with `SruProtocolError` instead of looping forever. A server
+  that caps the page size is simply followed (fewer records → smaller step).
+* Diagnostics arrive with HTTP 200; a response with a diagnostic and no records raises
+  `SruDiagnostic` naming the diagnostic URI, message, server and query. A per-record
+  (surrogate) diagnostic becomes a `Quarantined` record.
+* The network is injected: the caller passes a `requests.Session` (see `make_session`: urllib3
+  `Retry` with backoff on 5xx and connection errors, one pooled connection per host, kept
+  alive). Requests are spaced by `requests_per_second`; each has a connect/read timeout and a
+  wall-clock deadline so a server trickling bytes cannot hang a nightly job.
+* Memory is bounded by two pages: a page body is read whole (capped at `max_page_bytes`, within
+  a wall-clock deadline) and parsed with `iterparse`, releasing each record element, while the
+  next page is already downloading on the same connection (`harvest` prefetches at the offset
+  a full page implies and throws the guess away when the page was short). Holding the page
+  means a body cut off mid-record is fetched again whole, never handed on half.
+* XML is parsed with entities unresolved and no network (`adapters.xmlsafe`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+import requests
+from lxml import etree
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from adapters.errors import SruDiagnostic, SruError, SruProtocolError, SruTransportError
+from adapters.marc import Quarantined, ReadResult, read_element
+from adapters.xmlsafe import has_entity_declarations, iterparse_safe, parse_bytes, release
+
+log = logging.getLogger(__name__)
+
+SRU1_NS = "http://www.loc.gov/zing/srw/"
+SRU2_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
+DIAG1_NS = "http://www.loc.gov/zing/srw/diagnostic/"
+DIAG2_NS = "http://docs.oasis-open.org/ns/search-ws/diagnostic"
+ZEEREX_NS = "http://explain.z3950.org/dtd/2.0/"
+RESPONSE_NAMESPACES = (SRU1_NS, SRU2_NS)
+DIAGNOSTIC_NAMESPACES = (DIAG1_NS, DIAG2_NS)
+DIAGNOSTIC_SCHEMAS = ("info:srw/schema/1/diagnostics-v1.1", "info:srw/schema/1/diagnostic-v1.1")
+
+_TAGS = tuple(
+    f"{{{ns}}}{name}" for ns in RESPONSE_NAMESPACES for name in ("numberOfRecords", "record")
+) + tuple(f"{{{ns}}}diagnostic" for ns in DIAGNOSTIC_NAMESPACES)
+XML_CONTENT_TYPES = ("text/xml", "application/xml", "application/sru+xml")
+
+SruVersion = Literal["1.1", "1.2", "2.0"]
+
+
+@dataclass(frozen=True, slots=True)
+class SruConfig:
+    """One SRU server and how to talk to it."""
+
+    url: str
+    version: SruVersion = "1.2"
+    record_schema: str = "marcxml"
+    page_size: int = 100
+    timeout: float = 30.0
+    requests_per_second: float = 5.0
+    page_attempts: int = 3
+    deadline_factor: float = 4.0
+    max_page_bytes: int = 256 << 20
+    prefetch: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"SRU URL must be http(s), got {self.url!r}")
+        if self.page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if self.timeout <= 0 or self.requests_per_second <= 0:
+            raise ValueError("timeout and requests_per_second must be positive")
+        if self.page_attempts < 1:
+            raise ValueError("page_attempts must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainInfo:
+    """What the server says about itself; `max_records` caps the page size when given."""
+
+    title: str | None
+    database: str | None
+    max_records: int | None
+    default_records: int | None
+    schemas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One searchRetrieve response: records in order, the server's total, where to go next."""
+
+    start: int
+    total: int
+    results: tuple[ReadResult, ...]
+    next_start: int | None
+
+
+@dataclass(slots=True)
+class _ParsedResponse:
+    total: int | None = None
+    results: list[ReadResult] = field(default_factory=list)
+    diagnostics: list[tuple[str, str, str | None]] = field(default_factory=list)
+    surrogates: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+def make_session(
+    retries: int = 3, backoff: float = 0.5, user_agent: str = "bokflyt"
+) -> requests.Session:
+    """A session with urllib3 retries (5xx, 429, connection errors) and one connection per host."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=1, pool_block=True)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+class RateLimiter:
+    """Spaces calls at least 1/rate seconds apart (clock and sleep injectable for tests)."""
+
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        now = self._clock()
+        if self._last is not None:
+            delay = self._last + self._interval - now
+            if delay > 0:
+                self._sleep(delay)
+                now = self._clock()
+        self._last = now
+
+
+def _local(tag: object) -> str:
+    text = tag if isinstance(tag, str) else ""
+    return text[text.rfind("}") + 1 :]
+
+
+def _child_text(element: etree._Element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip() or None
+    return None
+
+
+class SruClient:
+    """Talks SRU to one server through an injected `requests.Session`."""
+
+    def __init__(
+        self,
+        config: SruConfig,
+        session: requests.Session,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self._session = session
+        self._clock = clock
+        self._limiter = RateLimiter(config.requests_per_second, clock, sleep)
+        self.server_cap: int | None = None
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _params(self, operation: str, extra: dict[str, str]) -> dict[str, str]:
+        params = {"operation": operation, "version": self.config.version}
+        params.update(extra)
+        return params
+
+    def _get(self, params: dict[str, str], query: str | None) -> requests.Response:
+        self._limiter.wait()
+        timeout = self.config.timeout
+        try:
+            response = self._session.get(
+                self.config.url, params=params, stream=True, timeout=(min(timeout, 10.0), timeout)
+            )
+        except requests.exceptions.RetryError as exc:
+            raise SruTransportError(
+                f"serveren svarte med feil etter gjentatte forsøk: {exc}",
+                url=self.config.url,
+                query=query,
+            ) from exc
+        except requests.exceptions.Timeout as exc:
+            raise SruTransportError(
+                f"tidsavbrudd etter {timeout:g} s", url=self.config.url, query=query
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise SruTransportError(
+                f"ingen forbindelse: {exc}", url=self.config.url, query=query
+            ) from exc
+        log.info(
+            "SRU %s %s start=%s -> HTTP %s",
+            params.get("operation"),
+            self.config.url,
+            params.get("startRecord", "-"),
+            response.status_code,
+        )
+        if response.status_code >= 400:
+            response.close()
+            raise SruTransportError(
+                f"HTTP {response.status_code} {response.reason}", url=self.config.url, query=query
+            )
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type and not (
+            content_type in XML_CONTENT_TYPES or content_type.endswith("+xml")
+        ):
+            response.close()
+            raise SruProtocolError(
+                f"svaret er ikke XML (Content-Type {content_type!r})",
+                url=self.config.url,
+                query=query,
+            )
+        return response
+
+    # -- explain --------------------------------------------------------------------------------
+
+    def explain(self) -> ExplainInfo:
+        """Ask the server what it offers (title, database, page-size cap, record schemas)."""
+        response = self._get(self._params("explain", {}), None)
+        with response:
+            data = response.raw.read(1 << 20, decode_content=True)
+        try:
+            root = parse_bytes(data)
+        except etree.XMLSyntaxError as exc:
+            raise SruProtocolError(
+                f"explain-svaret er ikke gyldig XML: {exc.msg}", url=self.config.url
+            ) from exc
+        self._raise_diagnostics(root, None)
+        zr = f"{{{ZEEREX_NS}}}"
+        title = root.findtext(f".//{zr}databaseInfo/{zr}title")
+        database = root.findtext(f".//{zr}serverInfo/{zr}database")
+        max_records = default_records = None
+        for setting in root.iter(f"{zr}setting", f"{zr}default"):
+            kind = setting.get("type")
+            text = (setting.text or "").strip()
+            if not text.isdigit():
+                continue
+            if kind == "maximumRecords" and _local(setting.tag) == "setting":
+                max_records = int(text)
+            elif kind == "numberOfRecords" and _local(setting.tag) == "default":
+                default_records = int(text)
+        schemas = tuple(
+            name for s in root.iter(f"{zr}schema") if (name := s.get("name")) is not None
+        )
+        return ExplainInfo(title, database, max_records, default_records, schemas)
+
+    def _raise_diagnostics(self, root: etree._Element, query: str | None) -> None:
+        for ns in DIAGNOSTIC_NAMESPACES:
+            for diag in root.iter(f"{{{ns}}}diagnostic"):
+                uri = _child_text(diag, "uri") or "?"
+                raise SruDiagnostic(
+                    uri,
+                    _child_text(diag, "message") or "(ingen melding)",
+                    _child_text(diag, "details"),
+                    url=self.config.url,
+                    query=query,
+                )
+
+    # -- searchRetrieve -------------------------------------------------------------------------
+
+    def page_size(self) -> int:
+        size = self.config.page_size
+        return min(size, self.server_cap) if self.server_cap else size
+
+    def search_page(
+        self, query: str, start: int, maximum: int | None = None, attempts: int | None = None
+    ) -> Page:
+        """Fetch one page from `start`; a body that breaks off mid-page is fetched again."""
+        maximum = maximum or self.page_size()
+        last_error: SruError | None = None
+        for attempt in range(1, (attempts or self.config.page_attempts) + 1):
+            try:
+                return self._parse_page(
+                    self._download(query, start, maximum), query, start, maximum
+                )
+            except _BrokenStream as exc:
+                # urllib3 already retried the request; a body that broke off is retried here
+                last_error = SruTransportError(str(exc), url=self.config.url, query=query)
+                log.warning("SRU page at %d broke off (attempt %d): %s", start, attempt, exc)
+        assert last_error is not None
+        raise last_error
+
+    def _download(self, query: str, start: int, maximum: int) -> bytes:
+        """One searchRetrieve body, read completely within the deadline and the size cap."""
+        escaping = (
+            {"recordXMLEscaping": "xml"}
+            if self.config.version == "2.0"
+            else {"recordPacking": "xml"}
+        )
+        params = self._params(
+            "searchRetrieve",
+            {
+                "query": query,
+                "startRecord": str(start),
+                "maximumRecords": str(maximum),
+                "recordSchema": self.config.record_schema,
+                **escaping,
+            },
+        )
+        response = self._get(params, query)
+        deadline = self._clock() + self.config.timeout * self.config.deadline_factor
+        chunks: list[bytes] = []
+        size = 0
+        with response:
+            try:
+                for chunk in response.iter_content(1 << 16):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.config.max_page_bytes:
+                        raise SruProtocolError(
+                            f"siden er større enn {self.config.max_page_bytes} byte",
+                            url=self.config.url,
+                            query=query,
+                        )
+                    if self._clock() > deadline:
+                        raise _BrokenStream("svaret tok lengre tid enn tillatt")
+            except requests.exceptions.RequestException as exc:
+                raise _BrokenStream(f"forbindelsen brøt under lesing: {exc}") from exc
+        return b"".join(chunks)
+
+    def _parse_page(self, body: bytes, query: str, start: int, maximum: int) -> Page:
+        parsed = self._parse(io.BytesIO(body), query, start)
+        if parsed.diagnostics and not parsed.results:
+            uri, message, details = parsed.diagnostics[0]
+            raise SruDiagnostic(uri, message, details, url=self.config.url, query=query)
+        if parsed.surrogates and len(parsed.surrogates) == len(parsed.results):
+            # every record on the page is a diagnostic (unknown schema...): a request problem,
+            # not bad records; quarantining a whole catalogue would hide it
+            uri, message, details = parsed.surrogates[0]
+            raise SruDiagnostic(uri, message, details, url=self.config.url, query=query)
+        if parsed.total is None:
+            raise SruProtocolError(
+                "svaret mangler numberOfRecords", url=self.config.url, query=query
+            )
+        received = len(parsed.results)
+        if received == 0 and start <= parsed.total:
+            raise SruProtocolError(
+                f"siden fra startRecord={start} ga ingen poster, men serveren oppgir "
+                f"{parsed.total} treff; høstingen stoppes for ikke å gå i ring",
+                url=self.config.url,
+                query=query,
+            )
+        capped = 0 < received < maximum and start + received <= parsed.total
+        if capped and (self.server_cap is None or received < self.server_cap):
+            log.info("server caps pages at %d records", received)
+            self.server_cap = received
+        next_start = start + received
+        return Page(
+            start=start,
+            total=parsed.total,
+            results=tuple(parsed.results),
+            next_start=next_start if next_start <= parsed.total else None,
+        )
+
+    def _parse(self, stream: io.BytesIO, query: str, start: int) -> _ParsedResponse:
+        parsed = _ParsedResponse()
+        position = start - 1
+        try:
+            for _event, element in iterparse_safe(stream, _TAGS):
+                name = _local(element.tag)
+                if name == "numberOfRecords":
+                    text = (element.text or "").strip()
+                    if not text.isdigit():
+                        raise SruProtocolError(
+                            f"ugyldig numberOfRecords {text!r}", url=self.config.url, query=query
+                        )
+                    parsed.total = int(text)
+                    if has_entity_declarations(element):
+                        raise SruProtocolError(
+                            "svaret inneholder entitetsdeklarasjoner (DTD); "
+                            "avvist av sikkerhetshensyn",
+                            url=self.config.url,
+                            query=query,
+                        )
+                elif name == "diagnostic":
+                    parent = element.getparent()
+                    if parent is not None and _local(parent.tag) == "diagnostics":
+                        parsed.diagnostics.append(
+                            (
+                                _child_text(element, "uri") or "?",
+                                _child_text(element, "message") or "(ingen melding)",
+                                _child_text(element, "details"),
+                            )
+                        )
+                elif name == "record":
+                    position += 1
+                    parsed.results.append(self._record(element, position, parsed))
+                    release(element)
+        except etree.XMLSyntaxError as exc:
+            raise _BrokenStream(f"svaret er ufullstendig eller ikke gyldig XML: {exc.msg}") from exc
+        return parsed
+
+    def _record(
+        self, wrapper: etree._Element, position: int, parsed: _ParsedResponse
+    ) -> ReadResult:
+        schema = None
+        data = None
+        for child in wrapper:
+            name = _local(child.tag)
+            if name == "recordSchema":
+                schema = (child.text or "").strip()
+            elif name == "recordPosition" and (child.text or "").strip().isdigit():
+                position = int((child.text or "").strip())
+            elif name == "recordData":
+                data = child
+        if data is None:
+            return Quarantined(
+                "SRU-post uten recordData", etree.tostring(wrapper), f"#{position}", position
+            )
+        payload = next((c for c in data if isinstance(c.tag, str)), None)
+        if schema in DIAGNOSTIC_SCHEMAS or (
+            payload is not None and _local(payload.tag) == "diagnostic"
+        ):
+            message = _child_text(payload, "message") if payload is not None else None
+            uri = _child_text(payload, "uri") if payload is not None else None
+            details = _child_text(payload, "details") if payload is not None else None
+            parsed.surrogates.append((uri or "?", message or "(ingen melding)", details))
+            return Quarantined(
+                f"serveren sendte diagnostikk i stedet for posten: {uri} {message or ''}".strip(),
+                etree.tostring(wrapper),
+                f"#{position}",
+                position,
+            )
+        if payload is None:
+            text = (data.text or "").strip()
+            reason = (
+                "recordData er tekst, ikke XML (recordPacking=string?)"
+                if text
+                else "tom recordData"
+            )
+            return Quarantined(reason, text.encode("utf-8"), f"#{position}", position)
+        return read_element(payload, position)
+
+    def harvest(self, query: str, start: int = 1) -> Iterator[Page]:
+        """Every page of `query` from `start` on; each page's `next_start` is the checkpoint.
+
+        While a page is parsed (and while the caller stores it), the next page is already
+        being downloaded on the same kept-alive connection, at the offset a full page implies.
+        When the page turns out short (a server cap, the end), that guess is thrown away and
+        the right page fetched, so the offset is still derived from the records received.
+        """
+        if not self.config.prefetch:
+            current: int | None = start
+            while current is not None:
+                page = self.search_page(query, current)
+                yield page
+                current = page.next_start
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sru-prefetch") as pool:
+            maximum = self.page_size()
+            pending: Future[bytes] = pool.submit(self._download, query, start, maximum)
+            total: int | None = None
+            speculative: Future[bytes] | None = None
+            try:
+                while True:
+                    guess = start + maximum
+                    speculative = None
+                    try:
+                        body = pending.result()
+                        if total is None or guess <= total:
+                            speculative = pool.submit(self._download, query, guess, maximum)
+                        page = self._parse_page(body, query, start, maximum)
+                    except _BrokenStream as exc:
+                        _settle(speculative)
+                        speculative = None
+                        if self.config.page_attempts == 1:
+                            raise SruTransportError(
+                                str(exc), url=self.config.url, query=query
+                            ) from exc
+                        log.warning("SRU page at %d broke off: %s; fetching it again", start, exc)
+                        page = self.search_page(
+                            query, start, maximum, self.config.page_attempts - 1
+                        )
+                    total = page.total
+                    yield page
+                    if page.next_start is None:
+                        return
+                    start, maximum = page.next_start, self.page_size()
+                    if speculative is not None and guess == start:
+                        pending = speculative
+                    else:
+                        _settle(speculative)
+                        pending = pool.submit(self._download, query, start, maximum)
+            finally:
+                _settle(speculative)
+
+
+def _settle(future: Future[bytes] | None) -> None:
+    """Wait for a download nobody needs (it holds the connection) and drop its outcome."""
+    if future is None:
+        return
+    try:
+        future.result()
+    except Exception as exc:  # the page was a guess; its failure is no one's concern
+        log.debug("discarded prefetch: %s", exc)
+
+
+class _BrokenStream(Exception):
+    """A response stopped or went bad after its headers: worth fetching the page again."""
