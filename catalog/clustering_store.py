@@ -1,0 +1,450 @@
+"""The merge against the database: load records, cluster them, write the assignment back.
+
+The pure work is `catalog.cluster`; this module only reads and writes, and never commits: the
+caller's unit of work (one `sessions.begin()` per merge) commits, so a reader never sees half a
+merge. What it reads and writes:
+
+    source_records   live rows (withdrawn_at IS NULL) → BibRecords via `record_from_dict`;
+                     cluster_id / work_id written back for every record the merge touched
+    merge_state      the placement and record version the last merge saw (incremental input)
+    merge_overrides  librarians' splits and joins, replayed in id order on every merge
+
+Errors::
+
+    MergeError            anything this module refuses, with the record(s) concerned
+     └── UnknownRecord    a (source, 001) that is not a live record
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from catalog.cluster import (
+    Assignment,
+    Explanation,
+    Override,
+    Overrides,
+    Placement,
+    cluster_full,
+    cluster_incremental,
+    explain_pair,
+)
+from catalog.match import Key, MatchKey, match_key
+from catalog.merged import MergedRecord, merge_cluster
+from catalog.models import ItemRow, Site, Source, SourceRecord
+from catalog.models_merge import MergeOverride, MergeState
+from catalog.normalize import clear_caches
+from catalog.records import BibRecord, Item, ItemStatus, record_from_dict
+
+log = logging.getLogger(__name__)
+
+
+class MergeError(Exception):
+    """A merge operation refused, with the records it concerns."""
+
+    def __init__(self, message: str, keys: Sequence[Key] = ()) -> None:
+        super().__init__(message)
+        self.keys = tuple(keys)
+
+
+class UnknownRecord(MergeError):
+    """The record named is not a live record of the catalogue."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeReport:
+    """What one merge did, for the command line and the log."""
+
+    mode: str
+    records: int
+    changed: int
+    reclustered: int
+    clusters: int
+    works: int
+    seconds: float
+
+
+def format_key(key: Key) -> str:
+    """A record reference as the command line writes it: "source:001"."""
+    return f"{key[0]}:{key[1]}"
+
+
+def parse_key(text: str) -> Key:
+    """Parse "source:001" (the 001 may itself contain colons)."""
+    source, sep, record_id = text.partition(":")
+    if not sep or not source or not record_id:
+        raise MergeError(f"record reference {text!r} is not of the form SOURCE:ID")
+    return (source, record_id)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _bib(source: str, row: Any) -> BibRecord:
+    """The BibRecord of one row: from `data`, or from the indexed columns when it is missing."""
+    if row.data:
+        rec = record_from_dict(row.data)
+        if rec.key != (source, row.record_id):
+            rec = BibRecord(**{**_fields(rec), "source": source, "record_id": row.record_id})
+        return rec
+    return BibRecord(
+        source=source,
+        record_id=row.record_id,
+        title=row.title,
+        main_author=row.main_author,
+        year=row.year,
+    )
+
+
+def _fields(rec: BibRecord) -> dict[str, Any]:
+    return {name: getattr(rec, name) for name in BibRecord.__dataclass_fields__}
+
+
+def _live_rows(session: Session) -> Any:
+    return session.execute(
+        select(
+            Source.name,
+            SourceRecord.id,
+            SourceRecord.record_id,
+            SourceRecord.title,
+            SourceRecord.main_author,
+            SourceRecord.year,
+            SourceRecord.data,
+            SourceRecord.updated_at,
+        )
+        .join(Source, Source.id == SourceRecord.source_id)
+        .where(SourceRecord.withdrawn_at.is_(None))
+        .execution_options(yield_per=5000)
+    )
+
+
+@dataclass
+class _Loaded:
+    keys: list[MatchKey]
+    pks: dict[Key, int]
+    versions: dict[Key, datetime | None]
+
+
+def load_keys(session: Session) -> _Loaded:
+    """Match keys of every live record, with row ids and versions (records are not kept)."""
+    loaded = _Loaded([], {}, {})
+    for row in _live_rows(session):
+        rec = _bib(row.name, row)
+        loaded.keys.append(match_key(rec))
+        loaded.pks[rec.key] = row.id
+        loaded.versions[rec.key] = row.updated_at
+    return loaded
+
+
+def load_overrides(session: Session) -> tuple[Overrides, set[Key]]:
+    """Replay every override in order; also return the records named by unapplied ones."""
+    events: list[Override] = []
+    pending: set[Key] = set()
+    for row in session.scalars(select(MergeOverride).order_by(MergeOverride.id)):
+        a = (row.source, row.record_id)
+        b = (row.other_source, row.other_record_id) if row.other_source else None
+        events.append(Override(row.op, a, b))  # type: ignore[arg-type]
+        if row.applied_at is None:
+            pending.add(a)
+            if b is not None:
+                pending.add(b)  # type: ignore[arg-type]
+    return Overrides.from_events(events), pending
+
+
+def load_state(session: Session) -> tuple[dict[Key, Placement], dict[Key, datetime | None]]:
+    """The placements and record versions the last merge wrote."""
+    placements: dict[Key, Placement] = {}
+    seen: dict[Key, datetime | None] = {}
+    for row in session.execute(select(MergeState)).scalars():
+        key = (row.source, row.record_id)
+        placements[key] = Placement(row.cluster_id, row.work_id, row.component_id)
+        seen[key] = row.record_updated_at
+    return placements, seen
+
+
+# --- the merge ------------------------------------------------------------------------------
+
+
+def _same_version(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    # SQLite hands back naive datetimes; compare the wall-clock value either way.
+    return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+
+
+def run_merge(session: Session, *, full: bool = False) -> MergeReport:
+    """Cluster the catalogue (incrementally unless `full` or there is no previous state) and
+    write the assignment back. Does not commit."""
+    started = time.perf_counter()
+    loaded = load_keys(session)
+    clear_caches()
+    overrides, pending = load_overrides(session)
+    previous, seen = load_state(session)
+    if full or not previous:
+        mode = "full"
+        assignment = cluster_full(loaded.keys, overrides)
+        changed = set(assignment)
+        touched: set[Key] = set(assignment)
+    else:
+        mode = "incremental"
+        changed = {
+            k
+            for k, v in loaded.versions.items()
+            if k not in previous or not _same_version(v, seen.get(k))
+        }
+        changed |= {k for k in previous if k not in loaded.pks}
+        changed |= pending
+        assignment, touched = cluster_incremental(loaded.keys, previous, changed, overrides)
+    gone = [k for k in previous if k not in loaded.pks]
+    _write(session, assignment, touched, gone, loaded, full_rewrite=mode == "full")
+    session.execute(
+        update(MergeOverride)
+        .where(MergeOverride.applied_at.is_(None))
+        .values(applied_at=datetime.now().astimezone())
+    )
+    report = MergeReport(
+        mode=mode,
+        records=len(loaded.keys),
+        changed=len(changed),
+        reclustered=len(touched),
+        clusters=len({p.cluster for p in assignment.values()}),
+        works=len({p.work for p in assignment.values()}),
+        seconds=time.perf_counter() - started,
+    )
+    log.info("merge %s: %s", mode, report)
+    return report
+
+
+def _write(
+    session: Session,
+    assignment: Assignment,
+    touched: set[Key],
+    gone: list[Key],
+    loaded: _Loaded,
+    *,
+    full_rewrite: bool,
+) -> None:
+    rows = [
+        {"id": loaded.pks[k], "cluster_id": assignment[k].cluster, "work_id": assignment[k].work}
+        for k in sorted(touched)
+        if k in assignment
+    ]
+    if rows:
+        session.execute(update(SourceRecord), rows)
+    # Withdrawn records leave their clusters; they keep no stale ids.
+    for source, ids in _by_source(gone):
+        session.execute(
+            update(SourceRecord)
+            .where(
+                SourceRecord.record_id.in_(ids),
+                SourceRecord.source_id
+                == select(Source.id).where(Source.name == source).scalar_subquery(),
+            )
+            .values(cluster_id=None, work_id=None)
+        )
+    if full_rewrite:
+        session.execute(delete(MergeState))
+    else:
+        for source, ids in _by_source(set(gone) | touched):
+            session.execute(
+                delete(MergeState).where(MergeState.source == source, MergeState.record_id.in_(ids))
+            )
+    state = [
+        {
+            "source": k[0],
+            "record_id": k[1],
+            "cluster_id": assignment[k].cluster,
+            "work_id": assignment[k].work,
+            "component_id": assignment[k].component,
+            "record_updated_at": loaded.versions[k],
+        }
+        for k in sorted(touched)
+        if k in assignment
+    ]
+    if state:
+        session.execute(insert(MergeState), state)
+
+
+def _by_source(keys: Iterable[Key], chunk: int = 500) -> Iterator[tuple[str, list[str]]]:
+    """Keys grouped by source in chunks, for IN (...) statements of bounded size."""
+    grouped: dict[str, list[str]] = {}
+    for source, record_id in sorted(keys):
+        grouped.setdefault(source, []).append(record_id)
+    for source, ids in grouped.items():
+        for start in range(0, len(ids), chunk):
+            yield source, ids[start : start + chunk]
+
+
+# --- overrides ------------------------------------------------------------------------------
+
+
+def _require_live(session: Session, keys: Sequence[Key]) -> None:
+    for key in keys:
+        found = session.scalar(
+            select(SourceRecord.id)
+            .join(Source, Source.id == SourceRecord.source_id)
+            .where(
+                Source.name == key[0],
+                SourceRecord.record_id == key[1],
+                SourceRecord.withdrawn_at.is_(None),
+            )
+        )
+        if found is None:
+            raise UnknownRecord(f"no live record {format_key(key)}", [key])
+
+
+def add_split(
+    session: Session, record: Key, by: str | None = None, note: str | None = None
+) -> None:
+    """Store "keep this record alone"; applied by the next merge (and every one after)."""
+    _require_live(session, [record])
+    session.add(
+        MergeOverride(op="split", source=record[0], record_id=record[1], created_by=by, note=note)
+    )
+
+
+def add_join(
+    session: Session, a: Key, b: Key, by: str | None = None, note: str | None = None
+) -> None:
+    """Store "these two are one manifestation"; applied by the next merge and every one after."""
+    if a == b:
+        raise MergeError("cannot join a record with itself", [a])
+    _require_live(session, [a, b])
+    session.add(
+        MergeOverride(
+            op="join",
+            source=a[0],
+            record_id=a[1],
+            other_source=b[0],
+            other_record_id=b[1],
+            created_by=by,
+            note=note,
+        )
+    )
+
+
+# --- explanation and export -----------------------------------------------------------------
+
+
+def _keys_where(session: Session, *conditions: Any) -> list[MatchKey]:
+    rows = session.execute(
+        select(
+            Source.name,
+            SourceRecord.id,
+            SourceRecord.record_id,
+            SourceRecord.title,
+            SourceRecord.main_author,
+            SourceRecord.year,
+            SourceRecord.data,
+        )
+        .join(Source, Source.id == SourceRecord.source_id)
+        .where(SourceRecord.withdrawn_at.is_(None), *conditions)
+    )
+    return [match_key(_bib(row.name, row)) for row in rows]
+
+
+def explain(session: Session, a: Key, b: Key) -> Explanation:
+    """Why two records are or are not clustered, from the stored assignment."""
+    _require_live(session, [a, b])
+    pair = {}
+    for key in (a, b):
+        [pair[key]] = _keys_where(
+            session,
+            Source.name == key[0],
+            SourceRecord.record_id == key[1],
+        )
+    previous, _ = load_state(session)
+    clusters = {previous[k].cluster for k in (a, b) if k in previous}
+    members = _keys_where(session, SourceRecord.cluster_id.in_(clusters)) if clusters else []
+    overrides, _ = load_overrides(session)
+    return explain_pair(pair[a], pair[b], previous, members, overrides)
+
+
+def iter_export_rows(session: Session) -> Iterator[dict[str, str | None]]:
+    """One row per live record: {"source", "id", "cluster", "work"}, ordered by source and 001."""
+    rows = session.execute(
+        select(Source.name, SourceRecord.record_id, SourceRecord.cluster_id, SourceRecord.work_id)
+        .join(Source, Source.id == SourceRecord.source_id)
+        .where(SourceRecord.withdrawn_at.is_(None))
+        .order_by(Source.name, SourceRecord.record_id)
+        .execution_options(yield_per=5000)
+    )
+    for name, record_id, cluster_id, work_id in rows:
+        yield {"source": name, "id": record_id, "cluster": cluster_id, "work": work_id}
+
+
+def _items_by_record(session: Session, pks: Sequence[int]) -> dict[int, list[Item]]:
+    out: dict[int, list[Item]] = {}
+    rows = session.execute(
+        select(ItemRow, Site.code)
+        .outerjoin(Site, Site.id == ItemRow.site_id)
+        .where(ItemRow.record_pk.in_(pks))
+    )
+    for item, site_code in rows:
+        try:
+            status = ItemStatus(item.status)
+        except ValueError:
+            status = ItemStatus.UNKNOWN
+        out.setdefault(item.record_pk, []).append(
+            Item(
+                barcode=item.barcode,
+                location_code=item.location_code,
+                site=site_code,
+                home_location_code=item.home_location_code,
+                call_number=item.call_number,
+                item_type=item.item_type,
+                status=status,
+                due_date=item.due_date,
+            )
+        )
+    return out
+
+
+def iter_merged(
+    session: Session, preferred_sources: Sequence[str] = (), batch: int = 500
+) -> Iterator[MergedRecord]:
+    """Every manifestation cluster's merged record, in cluster id order, items from `items`."""
+    cluster_ids = list(
+        session.scalars(
+            select(SourceRecord.cluster_id)
+            .where(SourceRecord.withdrawn_at.is_(None), SourceRecord.cluster_id.is_not(None))
+            .distinct()
+            .order_by(SourceRecord.cluster_id)
+        )
+    )
+    for start in range(0, len(cluster_ids), batch):
+        chunk = cluster_ids[start : start + batch]
+        rows = session.execute(
+            select(
+                Source.name,
+                SourceRecord.id,
+                SourceRecord.record_id,
+                SourceRecord.title,
+                SourceRecord.main_author,
+                SourceRecord.year,
+                SourceRecord.data,
+                SourceRecord.cluster_id,
+                SourceRecord.work_id,
+            )
+            .join(Source, Source.id == SourceRecord.source_id)
+            .where(SourceRecord.withdrawn_at.is_(None), SourceRecord.cluster_id.in_(chunk))
+        ).all()
+        items = _items_by_record(session, [r.id for r in rows])
+        members: dict[str, list[BibRecord]] = {}
+        work_of: dict[str, str] = {}
+        for row in rows:
+            rec = _bib(row.name, row)
+            rec = BibRecord(**{**_fields(rec), "items": tuple(items.get(row.id, ()))})
+            members.setdefault(row.cluster_id, []).append(rec)
+            work_of[row.cluster_id] = min(work_of.get(row.cluster_id, row.work_id), row.work_id)
+        for cid in chunk:
+            if cid in members:
+                yield merge_cluster(cid, work_of[cid], members[cid], preferred_sources)

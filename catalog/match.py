@@ -1,0 +1,743 @@
+"""Pairwise matching: are two records the same manifestation, the same work, or neither?
+
+A record is first reduced to a `MatchKey` (all normalisation done once, in `catalog.normalize`);
+`compare` then decides a pair at both levels and names the rule that decided, so
+`bokflyt merge explain` can say *why*. Decisions have three outcomes:
+
+    MATCH     evidence says same (an edge the clusterer may follow)
+    NO_MATCH  not enough evidence (no edge, but no objection to sharing a cluster via others)
+    VETO      a guard says different (the pair may never share a cluster, however connected)
+
+Guards are checked before any evidence, because a wrong merge costs more than a missed one:
+different format, edition, year, part/volume, or author; two records of one source without a
+shared identifier; two disjoint ISBN sets. Identifiers decide next; title, author, year,
+publisher and extent decide only when identifiers cannot.
+
+`iter_candidate_pairs` does the blocking: records are only compared when they share an
+identifier, a (title, surname) or (title, year) key, or a key of surname (+ year, or + forename
+initial) with the start or end of the title, which survives a typing slip at the other end.
+
+Rules, in the order `compare` applies them (the rule name is what `merge explain` prints):
+
+    guard:part / guard:series-number / guard:author      veto both levels
+    guard:format / edition / year / same-source-without-shared-identifier /
+        identifier-conflict / language / extent           veto the manifestation level
+    identifier            a shared ISBN/ISSN/EAN (titles not wholly different)
+    title+author+year     normalised title equal (subtitle may be missing on one side)
+    fuzzy-title+author+year+publisher/extent   a typing slip, corroborated
+    title+publisher+extent                     no usable author on one side, all else agrees
+    work:identifier / work:title+author / work:fuzzy-title+author      the work level
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.fuzz import ratio, token_set_ratio
+
+from catalog.normalize import (
+    AuthorName,
+    Format,
+    clean_title,
+    derive_format,
+    format_hints,
+    isbn_names_other_format,
+    normalize_author,
+    normalize_ean,
+    normalize_edition,
+    normalize_isbn,
+    normalize_issn,
+    normalize_part,
+    normalize_publisher,
+    normalize_text,
+    pages,
+    split_part_from_title,
+    split_title,
+)
+from catalog.records import BibRecord
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+
+# Blocks larger than this are not compared pairwise (a title like "dikt" by nobody); they are
+# logged, and their records can still meet through their other, narrower blocks.
+MAX_BLOCK = 400
+
+
+class Verdict(enum.Enum):
+    """Outcome of one comparison at one level."""
+
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    VETO = "veto"
+
+
+class AuthorRelation(enum.Enum):
+    MATCH = "match"
+    CONFLICT = "conflict"
+    UNKNOWN = "unknown"  # one side has no author and names nobody else
+    DOUBT = "doubt"  # one side has no main author, and the people it names are not the other's
+    NONE = "none"  # neither side has an author
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchKey:
+    """Everything matching needs from one record, normalised once.
+
+    `isbns` are the record's own ISBN-13s; `linked_isbns` add ISBNs the record names for another
+    carrier ("(trykt utg.)"), which are evidence for the *work* but never for the manifestation.
+    """
+
+    key: Key
+    title: str
+    subtitle: str
+    part: str | None
+    part_name: str
+    author: AuthorName | None
+    other_authors: tuple[AuthorName, ...]
+    isbns: tuple[str, ...]
+    linked_isbns: tuple[str, ...]
+    other_ids: tuple[str, ...]
+    year: int | None
+    edition: str | None
+    fmt: Format
+    pages: int | None
+    publisher: str
+    series_numbers: tuple[tuple[str, str], ...]
+    language: str = ""
+    # Derived once here because `compare` runs millions of times on a full re-cluster.
+    full_title: str = ""
+    title_digits: tuple[str, ...] = ()
+    surname: str = ""
+
+    def __post_init__(self) -> None:
+        full = f"{self.title} {self.subtitle}" if self.subtitle else self.title
+        object.__setattr__(self, "full_title", full)
+        object.__setattr__(self, "title_digits", tuple(_DIGITS.findall(full)))
+        object.__setattr__(
+            self, "surname", sys.intern(self.author.block_key) if self.author else ""
+        )
+
+    @property
+    def source(self) -> str:
+        return self.key[0]
+
+
+def _series_numbers(series: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(normalised series title, normalised number) for each "Series ; 3" statement."""
+    out = []
+    for s in series:
+        if ";" not in s:
+            continue
+        name, _, num = s.rpartition(";")
+        part = normalize_part(num)
+        if part:
+            out.append((normalize_text(name), part))
+    return tuple(sorted(out))
+
+
+_STATEMENT_LEAD = re.compile(
+    r"^\s*(?:tekst(?:\s+og\s+\w+)?\s*:|skrevet av|written by|text by|av|by)\s+", re.IGNORECASE
+)
+_NOT_AUTHOR = re.compile(r"\b(red|redigert|redaktør|edited|ed|oversatt|translated|illustr)", re.I)
+
+
+def _author_in_statement(statement: str | None) -> AuthorName | None:
+    """The first person named in a statement of responsibility ("Jo Nesbø ; oversatt av …"),
+    used only to *find* a record without a main author its twin; never to veto a pair."""
+    if not statement:
+        return None
+    first = re.split(r"\s*[;,]\s*|\s+(?:og|and|&)\s+", statement.strip(), maxsplit=1)[0]
+    if _NOT_AUTHOR.search(first):
+        return None
+    return normalize_author(_STATEMENT_LEAD.sub("", first))
+
+
+def match_key(rec: BibRecord) -> MatchKey:
+    """Normalise one record for matching (pure; the only place a BibRecord is read)."""
+    raw_title = clean_title(rec.title)
+    part = normalize_part(rec.part_number)
+    if part is None:
+        raw_title, part = split_part_from_title(raw_title)
+    title, subtitle = split_title(raw_title, rec.subtitle)
+    own: set[str] = set()
+    linked: set[str] = set()
+    for raw in rec.isbns:
+        n = normalize_isbn(raw)
+        if n:
+            linked.add(n)
+            if not isbn_names_other_format(raw):
+                own.add(n)
+    others: set[str] = set()
+    for raw in rec.issns:
+        n = normalize_issn(raw)
+        if n:
+            others.add("issn:" + n)
+    for raw in rec.other_identifiers:
+        n = normalize_ean(raw)
+        if n and n.startswith("ean:97") and n[4:7] in ("978", "979"):
+            # A Bookland EAN in 024 is the book's ISBN-13 under another tag.
+            own.add(n[4:])
+            linked.add(n[4:])
+        elif n:
+            others.add(n)
+    form_008 = None
+    if rec.fixed_008 and len(rec.fixed_008) > 23:
+        form_008 = rec.fixed_008[23].lower()
+    hints = format_hints(rec.title, " ".join((rec.extent or "", *rec.series)))
+    fmt = derive_format(
+        rec.record_type,
+        rec.bib_level,
+        rec.physical,
+        rec.content_types + tuple(h for h in hints if h != "online"),
+        rec.media_types,
+        rec.carrier_types + tuple(h for h in hints if h == "online"),
+        form_008,
+    )
+    other_authors = tuple(a for a in map(normalize_author, rec.other_authors) if a is not None)
+    if rec.main_author is None:
+        named = _author_in_statement(rec.responsibility)
+        if named is not None:
+            other_authors += (named,)
+    # Identifiers are kept as sorted tuples, not sets: a record has one or two, and a full
+    # re-cluster holds a million keys, where a frozenset's ~200 bytes each add up.
+    own_t = tuple(sorted(own))
+    return MatchKey(
+        key=(sys.intern(rec.source), rec.record_id),
+        title=title,
+        subtitle=subtitle,
+        part=part,
+        part_name=normalize_text(rec.part_name),
+        author=normalize_author(rec.main_author),
+        other_authors=other_authors,
+        isbns=own_t,
+        linked_isbns=own_t if linked == own else tuple(sorted(linked)),
+        other_ids=tuple(sorted(others)),
+        year=rec.year,
+        edition=normalize_edition(rec.edition),
+        fmt=fmt,
+        pages=pages(rec.extent),
+        publisher=sys.intern(normalize_publisher(rec.publisher)),
+        series_numbers=_series_numbers(rec.series),
+        language=sys.intern((rec.language or "").strip().lower()[:3]),
+    )
+
+
+# --- component comparisons ------------------------------------------------------------------
+
+
+def _given_compatible(x: str, y: str) -> bool:
+    return x == y or len(x) == 1 and y.startswith(x) or len(y) == 1 and x.startswith(y)
+
+
+def _forenames_compatible(fa: Sequence[str], fb: Sequence[str]) -> bool:
+    """The first forenames agree and the shorter list is a subsequence of the longer, an
+    initial standing for any name it starts ("Anne B." ~ "Anne Birkefeldt", "Ragnhild Lunde"
+    ~ "Ragnhild Marie Lunde"); a missing forename list says nothing."""
+    if not fa or not fb:
+        return True
+    if not _given_compatible(fa[0], fb[0]):
+        return False
+    short, long_ = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+    pos = 1
+    for tok in short[1:]:
+        while pos < len(long_) and not _given_compatible(tok, long_[pos]):
+            pos += 1
+        if pos == len(long_):
+            return False
+        pos += 1
+    return True
+
+
+@lru_cache(maxsize=100_000)
+def names_compatible(a: AuthorName, b: AuthorName) -> bool:
+    """Same person, allowing inverted/direct order, missing middle names and initials; two
+    birth years, when both headings carry one, must agree (homonyms are told apart by dates)."""
+    if a.block_key != b.block_key:
+        return False
+    if a.born is not None and b.born is not None and a.born != b.born:
+        return False
+    sa, sb = a.surname.split(), b.surname.split()
+    # A direct-order name takes only its last word as surname, so "Lars Saabye Christensen"
+    # has the forename "saabye" that the inverted form has in its surname; move it across.
+    fa = [t for t in a.forenames if t not in sb]
+    fb = [t for t in b.forenames if t not in sa]
+    rest_a = [t for t in sa if t not in sb]
+    rest_b = [t for t in sb if t not in sa]
+    if rest_a and not set(rest_a) <= set(b.forenames):
+        return False
+    if rest_b and not set(rest_b) <= set(a.forenames):
+        return False
+    return _forenames_compatible(fa, fb)
+
+
+def author_relation(a: MatchKey, b: MatchKey) -> AuthorRelation:
+    """How the main authors relate; a missing main author is looked up among the other's
+    added authors (an audiobook may carry the author in 700 only)."""
+    if a.author is not None and b.author is not None:
+        if a.author == b.author:
+            return AuthorRelation.MATCH
+        if a.surname != b.surname:
+            return AuthorRelation.CONFLICT
+        if names_compatible(a.author, b.author):
+            return AuthorRelation.MATCH
+        return AuthorRelation.CONFLICT
+    if a.author is None and b.author is None:
+        return AuthorRelation.NONE
+    present, other = (a, b) if a.author is not None else (b, a)
+    assert present.author is not None
+    if any(names_compatible(present.author, o) for o in other.other_authors):
+        return AuthorRelation.MATCH
+    return AuthorRelation.DOUBT if other.other_authors else AuthorRelation.UNKNOWN
+
+
+def _allowed_edits(length: int, min_len: int = 5) -> int:
+    """Typing slips forgiven in a title of this length: none below `min_len` characters."""
+    if length < min_len:
+        return 0
+    if length < 12:
+        return 1
+    if length < 30:
+        return 2
+    return 3
+
+
+def _close(x: str, y: str, min_len: int = 5) -> bool:
+    """Equal, or within the typing-slip budget, never forgiving a changed number."""
+    if x == y:
+        return True
+    if not x or not y or _DIGITS.findall(x) != _DIGITS.findall(y):
+        return False
+    budget = _allowed_edits(min(len(x), len(y)), min_len)
+    if budget == 0:
+        return False
+    # Spaces are compared away: a slip that drops a one-letter word ("hav i glass" → "hav
+    # glass") or splits a word is one slip, not two.
+    x, y = x.replace(" ", ""), y.replace(" ", "")
+    return OSA.distance(x, y, score_cutoff=budget) <= budget
+
+
+def title_relation(a: MatchKey, b: MatchKey) -> tuple[str, bool]:
+    """Compare full titles for the manifestation level: ("exact" | "fuzzy" | "differs", subtitle
+    conflict). A subtitle missing on one side, or keyed into $a without " : ", is no conflict."""
+    if a.title == b.title:
+        if a.subtitle == b.subtitle or not a.subtitle or not b.subtitle:
+            return "exact", False
+        # The main titles agree, so one slip is forgiven even in a short subtitle ("dkit").
+        if _close(a.subtitle, b.subtitle, min_len=4):
+            return "fuzzy", False
+        return "differs", True
+    fa, fb = a.full_title, b.full_title
+    if fa == fb or (not a.subtitle and a.title == fb) or (not b.subtitle and b.title == fa):
+        return "exact", False
+    if _close(fa, fb) or _close(a.title, b.title) and (not a.subtitle or not b.subtitle):
+        return "fuzzy", False
+    if not a.subtitle and _close(a.title, fb) or not b.subtitle and _close(b.title, fa):
+        return "fuzzy", False
+    return "differs", False
+
+
+def _parts_conflict(a: MatchKey, b: MatchKey) -> bool:
+    """Another volume: part numbers or names differ, or the numbers in the titles do
+    ("Isfolket : bind 3" against "Isfolket : bind 4")."""
+    if a.part != b.part:
+        return True
+    if a.title_digits and b.title_digits and a.title_digits != b.title_digits:
+        return True
+    if a.part_name and b.part_name and a.part_name != b.part_name:
+        return not _close(a.part_name, b.part_name)
+    return bool(a.part_name) != bool(b.part_name) and a.part is None
+
+
+# Codes that say nothing about which language ("und", "mul", "zxx"), and the generic "nor"
+# that one system uses where another distinguishes bokmål ("nob") from nynorsk ("nno").
+_NO_LANGUAGE = frozenset({"", "und", "mul", "zxx", "   "})
+_NORWEGIAN = frozenset({"nor", "nob", "nno"})
+
+
+def _languages_conflict(a: str, b: str) -> bool:
+    """Another language is another expression, hence another manifestation."""
+    if a == b or a in _NO_LANGUAGE or b in _NO_LANGUAGE:
+        return False
+    return not ({a, b} <= _NORWEGIAN and "nor" in (a, b))
+
+
+def _series_conflict(a: MatchKey, b: MatchKey) -> bool:
+    """The same series with another number is another volume."""
+    if not a.series_numbers or not b.series_numbers:
+        return False
+    nums_b = dict(b.series_numbers)
+    return any(name in nums_b and nums_b[name] != num for name, num in a.series_numbers)
+
+
+def _pages_relation(a: int | None, b: int | None) -> str:
+    if a is None or b is None:
+        return "unknown"
+    diff = abs(a - b)
+    if diff <= max(2, round(0.02 * max(a, b))):
+        return "agree"
+    if diff > max(10, round(0.1 * max(a, b))):
+        return "conflict"
+    return "differs"
+
+
+def _publisher_relation(a: str, b: str) -> str:
+    if not a or not b:
+        return "unknown"
+    if a == b or token_set_ratio(a, b) >= 85:
+        return "agree"
+    return "differs"
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The verdict on one pair at both levels, with the rule that decided each and a score.
+
+    `score` orders edges for the clusterer (stronger evidence is followed first); `details`
+    lists the observations behind the verdict in words, filled only when `compare` is asked to
+    explain. A manifestation match is always a work match (`compare` guarantees it; a test
+    checks it), so works are unions of whole manifestation clusters.
+    """
+
+    manifestation: Verdict
+    rule: str
+    work: Verdict
+    work_rule: str
+    score: float
+    details: tuple[str, ...] = ()
+
+
+_MATCH, _NO_MATCH, _VETO = Verdict.MATCH, Verdict.NO_MATCH, Verdict.VETO
+_Outcome = tuple[Verdict, str, Verdict, str, float]
+# Decisions without details are interned: a full re-cluster makes millions of them and they
+# repeat a few dozen shapes. Each rule implies its verdict, so (rule, work rule, score) is the
+# identity (and hashes without going through Enum.__hash__).
+_INTERNED: dict[tuple[str, str, float], Decision] = {}
+
+
+def compare(a: MatchKey, b: MatchKey, *, explain: bool = False) -> Decision:
+    """Decide a pair at both levels: guards first, then identifiers, then descriptive evidence.
+
+    With `explain`, the decision carries the observations behind it (for `merge explain`).
+    """
+    details: list[str] | None = [] if explain else None
+    outcome = _decide(a, b, details)
+    if details is not None:
+        return Decision(*outcome, details=tuple(details))
+    ident = (outcome[1], outcome[3], outcome[4])
+    d = _INTERNED.get(ident)
+    if d is None:
+        d = _INTERNED[ident] = Decision(*outcome)
+    return d
+
+
+def _work_guard(a: MatchKey, b: MatchKey) -> str | None:
+    """The guards that keep two records out of one *work* (and so out of one cluster)."""
+    if _parts_conflict(a, b):
+        return "guard:part"
+    if _series_conflict(a, b):
+        return "guard:series-number"
+    if (
+        a.author is not None
+        and b.author is not None
+        and a.author != b.author
+        and (a.surname != b.surname or not names_compatible(a.author, b.author))
+    ):
+        return "guard:author"
+    return None
+
+
+def _manifestation_guard(a: MatchKey, b: MatchKey, shared_ids: tuple[str, ...]) -> str | None:
+    """The further guards that keep two records of one work in different manifestations.
+
+    No edition statement counts as a first edition ("1. utg." is often left out), anything
+    else must be equal; a year is compared only when both records have one.
+    """
+    if a.fmt is not b.fmt:
+        return "guard:format"
+    if (a.edition or "1") != (b.edition or "1"):
+        return "guard:edition"
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return "guard:year"
+    if a.key[0] == b.key[0] and not shared_ids:
+        return "guard:same-source-without-shared-identifier"
+    if a.isbns and b.isbns and not _common(a.isbns, b.isbns):
+        return "guard:identifier-conflict"
+    if _languages_conflict(a.language, b.language):
+        return "guard:language"
+    if _pages_relation(a.pages, b.pages) == "conflict":
+        return "guard:extent"
+    return None
+
+
+def _common(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Identifiers in both (tuples of one or two: a scan beats building sets)."""
+    if not a or not b:
+        return ()
+    return tuple(x for x in a if x in b)
+
+
+def _shared_ids(a: MatchKey, b: MatchKey) -> tuple[str, ...]:
+    return _common(a.isbns, b.isbns) + _common(a.other_ids, b.other_ids)
+
+
+def work_vetoed(a: MatchKey, b: MatchKey) -> bool:
+    """Same as `compare(a, b).work is VETO`, without the cost of deciding the rest."""
+    return _work_guard(a, b) is not None
+
+
+def manifestation_vetoed(a: MatchKey, b: MatchKey) -> bool:
+    """Same as `compare(a, b).manifestation is VETO`, without deciding the rest."""
+    return (
+        _work_guard(a, b) is not None or _manifestation_guard(a, b, _shared_ids(a, b)) is not None
+    )
+
+
+def _work_verdict(
+    a: MatchKey, b: MatchKey, arel: AuthorRelation, title_sane: bool, shared: bool
+) -> tuple[Verdict, str]:
+    """Work level: the main title by the same author, whatever the edition or format."""
+    if shared and title_sane:
+        return _MATCH, "work:identifier"
+    if arel is AuthorRelation.MATCH and a.title_digits == b.title_digits:
+        if a.title == b.title or a.full_title == b.full_title:
+            return _MATCH, "work:title+author"
+        if min(len(a.title), len(b.title)) >= 8 and _close(a.title, b.title):
+            return _MATCH, "work:fuzzy-title+author"
+    return _NO_MATCH, "work:insufficient-evidence"
+
+
+def _title_sane(a: MatchKey, b: MatchKey, trel: str) -> bool:
+    """A shared identifier is trusted unless the titles have nothing in common (mis-keyed)."""
+    return (
+        trel != "differs"
+        or ratio(a.title, b.title) >= 70
+        or token_set_ratio(a.full_title, b.full_title) >= 60
+    )
+
+
+def _decide_work_only(a: MatchKey, b: MatchKey, arel: AuthorRelation) -> _Outcome:
+    shared = bool(_common(a.linked_isbns, b.linked_isbns) or _shared_ids(a, b))
+    sane = shared and _title_sane(a, b, title_relation(a, b)[0])
+    work, work_rule = _work_verdict(a, b, arel, sane, shared)
+    return (_VETO, _manifestation_guard(a, b, _shared_ids(a, b)) or "", work, work_rule, 0.0)
+
+
+def _decide(a: MatchKey, b: MatchKey, details: list[str] | None) -> _Outcome:  # noqa: C901
+    guard = _work_guard(a, b)
+    if guard is not None:
+        if details is not None:
+            details.append(
+                f"part {a.part or a.part_name!r} vs {b.part or b.part_name!r}; "
+                f"series {a.series_numbers} vs {b.series_numbers}; "
+                f"author {a.author} vs {b.author}"
+            )
+        return (_VETO, guard, _VETO, guard, 0.0)
+    arel = author_relation(a, b)
+    if details is None and (
+        a.fmt is not b.fmt
+        or (a.edition or "1") != (b.edition or "1")
+        or a.year is not None
+        and b.year is not None
+        and a.year != b.year
+    ):
+        # Another format, edition or year: only the work level is left to decide. The common
+        # case on a full re-cluster (every format and edition of a work shares a block).
+        return _decide_work_only(a, b, arel)
+
+    trel, sub_conflict = title_relation(a, b)
+    shared_ids = _shared_ids(a, b)
+    if details is not None:
+        details += [f"title {trel}", f"author {arel.value}"]
+    title_sane = _title_sane(a, b, trel)
+    shared = bool(_common(a.linked_isbns, b.linked_isbns) or shared_ids)
+    work, work_rule = _work_verdict(a, b, arel, title_sane, shared)
+
+    # Manifestation guards.
+    veto = _manifestation_guard(a, b, shared_ids)
+    prel = _pages_relation(a.pages, b.pages)
+    if veto is not None:
+        if details is not None:
+            details.append(
+                f"format {a.fmt.value}/{b.fmt.value}, edition {a.edition}/{b.edition}, "
+                f"year {a.year}/{b.year}, pages {a.pages}/{b.pages}, "
+                f"ISBNs {sorted(a.isbns)}/{sorted(b.isbns)}"
+            )
+        return (_VETO, veto, work, work_rule, 0.0)
+
+    # From here a manifestation match carries the work level with it.
+    via = work_rule if work is _MATCH else "work:via-manifestation"
+    if shared_ids:
+        if details is not None:
+            details.append("shared " + ", ".join(sorted(shared_ids)))
+        if title_sane:
+            return (_MATCH, "identifier", _MATCH, via, 3.0)
+        return (_NO_MATCH, "identifier-but-title-differs", work, work_rule, 0.0)
+
+    # Descriptive evidence.
+    pub = _publisher_relation(a.publisher, b.publisher)
+    year_eq = a.year is not None and a.year == b.year
+    if details is not None:
+        details += [f"publisher {pub}", f"pages {prel}", f"year {'equal' if year_eq else '?'}"]
+    if trel == "differs" or sub_conflict:
+        return (_NO_MATCH, "title-differs", work, work_rule, 0.0)
+    if pub == "differs":
+        return (_NO_MATCH, "publisher-differs", work, work_rule, 0.0)
+    corroborated = pub == "agree" or prel == "agree"
+    if arel is AuthorRelation.MATCH and year_eq:
+        if trel == "exact":
+            return (_MATCH, "title+author+year", _MATCH, via, 2.5 if corroborated else 2.0)
+        if corroborated:
+            return (_MATCH, "fuzzy-title+author+year+publisher/extent", _MATCH, via, 1.5)
+        return (_NO_MATCH, "fuzzy-title-uncorroborated", work, work_rule, 0.0)
+    if (
+        trel == "exact"
+        and pub == "agree"
+        and prel == "agree"
+        and arel is not AuthorRelation.DOUBT
+        and (year_eq or arel is AuthorRelation.MATCH)
+    ):
+        return (_MATCH, "title+publisher+extent", _MATCH, via, 1.0)
+    return (_NO_MATCH, "insufficient-evidence", work, work_rule, 0.0)
+
+
+# --- blocking -------------------------------------------------------------------------------
+
+
+def _identifier_blocks(k: MatchKey) -> Iterator[str]:
+    yield from k.linked_isbns
+    yield from k.other_ids
+
+
+def _title_author_blocks(k: MatchKey) -> Iterator[str]:
+    yield f"{k.title}\x1f{k.surname}"
+    for o in k.other_authors[:2]:
+        yield f"{k.title}\x1f{o.block_key}"
+
+
+def _title_year_blocks(k: MatchKey) -> Iterator[str]:
+    if k.year is not None:
+        yield f"{k.title}\x1f{k.year}"
+
+
+def _author_year_head_blocks(k: MatchKey) -> Iterator[str]:
+    if k.surname and k.year is not None and len(k.title) >= 5:
+        yield f"{k.surname}\x1f{k.year}\x1f{k.title[:3]}"
+
+
+def _author_year_tail_blocks(k: MatchKey) -> Iterator[str]:
+    if k.surname and k.year is not None and len(k.title) >= 5:
+        yield f"{k.surname}\x1f{k.year}\x1f{k.title[-3:]}"
+
+
+def _author_year_ends_blocks(k: MatchKey) -> Iterator[str]:
+    if k.surname and k.year is not None and len(k.title) >= 5:
+        yield f"{k.surname}\x1f{k.year}\x1f{k.title[:2]}\x1f{k.title[-2:]}"
+
+
+def _person_head_blocks(k: MatchKey) -> Iterator[str]:
+    a = k.author
+    if a is not None and a.forenames and len(k.title) >= 5:
+        yield f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[:3]}"
+
+
+def _person_tail_blocks(k: MatchKey) -> Iterator[str]:
+    a = k.author
+    if a is not None and a.forenames and len(k.title) >= 5:
+        yield f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[-3:]}"
+
+
+# Each family is built and dropped one at a time, which bounds memory on a full re-cluster.
+# The last three are for typing slips in titles (too short to forgive below 5 characters): a
+# single slip at position p in a title of 6 or more characters leaves at least one of "first
+# three", "last three" and "first two + last two" intact, so the twin is still a candidate.
+# The person families do the same without the year, so a slip in one edition's title does not
+# cut it off from the work's other editions (the surname plus forename initial keeps them small).
+BLOCK_FAMILIES: tuple[Callable[[MatchKey], Iterator[str]], ...] = (
+    _identifier_blocks,
+    _title_author_blocks,
+    _title_year_blocks,
+    _author_year_head_blocks,
+    _author_year_tail_blocks,
+    _author_year_ends_blocks,
+    _person_head_blocks,
+    _person_tail_blocks,
+)
+
+
+def block_keys(k: MatchKey) -> list[tuple[int, str]]:
+    """The blocking keys of one record as (family, key) (for tests and `merge explain`)."""
+    return [(f, bk) for f, fam in enumerate(BLOCK_FAMILIES) for bk in fam(k)]
+
+
+def iter_candidate_pairs(
+    keys: Sequence[MatchKey],
+    on_oversized: Callable[[str, int], None] | None = None,
+) -> Iterator[tuple[int, int]]:
+    """Yield each index pair (i < j) that shares at least one block, once.
+
+    The set of pairs does not depend on the order of `keys` (up to renumbering); the order
+    they are yielded in does, which is why the clusterer sorts edges before using them.
+    """
+    n_keys = len(keys)
+    seen: set[int] = set()  # pairs encoded as i * n + j: cheaper to hold and hash than tuples
+    for family in BLOCK_FAMILIES:
+        blocks: dict[str, list[int]] = {}
+        for idx, k in enumerate(keys):
+            for bk in family(k):
+                members = blocks.get(bk)
+                if members is None:
+                    blocks[bk] = [idx]
+                else:
+                    members.append(idx)
+        for bk, members in blocks.items():
+            n = len(members)
+            if n < 2:
+                continue
+            if n > MAX_BLOCK:
+                log.warning("block %r has %d records; not compared pairwise", bk, n)
+                if on_oversized is not None:
+                    on_oversized(bk, n)
+                continue
+            for x in range(n):
+                mx = members[x]
+                for y in range(x + 1, n):
+                    my = members[y]
+                    i, j = (mx, my) if mx < my else (my, mx)
+                    code = i * n_keys + j
+                    if code not in seen:
+                        seen.add(code)
+                        yield i, j
+        del blocks
+
+
+def candidate_pairs(keys: Sequence[MatchKey]) -> list[tuple[int, int]]:
+    """All candidate index pairs, sorted (for tests and small sets)."""
+    return sorted(iter_candidate_pairs(keys))
+
+
+def block_index(keys: Sequence[MatchKey]) -> list[dict[str, list[int]]]:
+    """Per family, block key → record indices, oversized blocks left out (as in
+    `candidate_pairs`), for the incremental path that looks up one record's mates."""
+    out: list[dict[str, list[int]]] = []
+    for family in BLOCK_FAMILIES:
+        blocks: dict[str, list[int]] = {}
+        for idx, k in enumerate(keys):
+            for bk in family(k):
+                blocks.setdefault(bk, []).append(idx)
+        out.append({bk: m for bk, m in blocks.items() if 1 < len(m) <= MAX_BLOCK})
+    return out

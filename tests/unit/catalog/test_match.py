@@ -1,0 +1,186 @@
+"""Tests for catalog.match: guards, identifier and descriptive rules, blocking."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.gen_labelled import Labelled
+from catalog.match import (
+    Verdict,
+    block_keys,
+    candidate_pairs,
+    compare,
+    manifestation_vetoed,
+    match_key,
+    work_vetoed,
+)
+from catalog.records import BibRecord
+
+BASE = BibRecord(
+    source="public",
+    record_id="p1",
+    title="Blodmåne",
+    subtitle="kriminalroman",
+    main_author="Nesbø, Jo, 1960-",
+    isbns=("978-82-03-36563-8",),
+    publisher="Aschehoug",
+    year=2022,
+    extent="510 s.",
+)
+SAME = BibRecord(
+    source="school",
+    record_id="s9",
+    title="BLODMÅNE : KRIMINALROMAN",
+    main_author="Jo Nesbø",
+    isbns=("8203365639 (ib.)",),
+    publisher="H. Aschehoug & Co.",
+    year=2022,
+    extent="510 sider",
+)
+
+
+def decide(a: BibRecord, b: BibRecord):  # type: ignore[no-untyped-def]
+    return compare(match_key(a), match_key(b), explain=True)
+
+
+def test_same_book_two_systems_matches_on_identifier() -> None:
+    """ISBN-10 + qualifier vs hyphenated ISBN-13, subtitle in $a vs $b: one manifestation."""
+    d = decide(BASE, SAME)
+    assert d.manifestation is Verdict.MATCH and d.rule == "identifier"
+    assert d.work is Verdict.MATCH
+
+
+def test_same_book_without_isbn_matches_on_description() -> None:
+    """Without ISBNs, title + author + year (corroborated by publisher) decide."""
+    d = decide(replace(BASE, isbns=()), replace(SAME, isbns=()))
+    assert d.manifestation is Verdict.MATCH and d.rule == "title+author+year"
+
+
+def test_typo_in_title_matches_only_when_corroborated() -> None:
+    """A typing slip in the title is forgiven with author, year and publisher agreeing."""
+    slip = replace(SAME, isbns=(), title="Blodmnåe : kriminalroman")
+    assert decide(replace(BASE, isbns=()), slip).manifestation is Verdict.MATCH
+    bare = replace(slip, publisher=None, extent=None)
+    assert decide(replace(BASE, isbns=()), bare).manifestation is Verdict.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"record_type": "i", "content_types": ("talt ord",)}, "guard:format"),
+        ({"physical": ("cr",), "carrier_types": ("online ressurs",)}, "guard:format"),
+        ({"edition": "2. utg."}, "guard:edition"),
+        ({"year": 2023}, "guard:year"),
+        ({"part_number": "2"}, "guard:part"),
+        ({"main_author": "Nesbø, Per"}, "guard:author"),
+        ({"main_author": "Ragde, Anne B."}, "guard:author"),
+        ({"source": "public", "isbns": ()}, "guard:same-source-without-shared-identifier"),
+        ({"isbns": ("9788205512344",)}, "guard:identifier-conflict"),
+    ],
+)
+def test_guards_veto_even_with_shared_identifier(change: dict, rule: str | None) -> None:  # type: ignore[type-arg]
+    """Another format, edition, year, volume, author or same-source record never merges."""
+    other = replace(SAME, **change)
+    d = decide(BASE, other)
+    assert d.manifestation is Verdict.VETO
+    if rule is not None:
+        assert d.rule == rule
+    assert manifestation_vetoed(match_key(BASE), match_key(other))
+
+
+def test_other_format_and_edition_are_the_same_work() -> None:
+    """An audiobook and a later edition are other manifestations of the same work."""
+    audio = replace(SAME, record_type="i", content_types=("talt ord",), isbns=())
+    later = replace(SAME, year=2025, edition="2. utgave", isbns=())
+    for other in (audio, later):
+        d = decide(BASE, other)
+        assert d.manifestation is Verdict.VETO
+        assert d.work is Verdict.MATCH and d.work_rule == "work:title+author"
+
+
+def test_same_title_other_author_is_another_work() -> None:
+    """The same title by another author is vetoed at both levels."""
+    d = decide(BASE, replace(SAME, main_author="Ørstavik, Hanne", isbns=()))
+    assert d.work is Verdict.VETO
+
+
+def test_series_volumes_are_other_works() -> None:
+    """Two volumes with one title and different part numbers never share a work."""
+    v1 = replace(BASE, title="Isfolket", subtitle=None, part_number="Bd. 1", isbns=())
+    v2 = replace(SAME, title="Isfolket. Bd. 2", isbns=())
+    assert decide(v1, v2).work is Verdict.VETO
+
+
+def test_explain_names_the_evidence() -> None:
+    """An explained decision lists what was observed."""
+    d = decide(BASE, SAME)
+    assert any(x.startswith("shared 978") for x in d.details)
+
+
+def _pairs(data: list[Labelled], n: int, seed: int) -> list[tuple[BibRecord, BibRecord]]:
+    rnd = random.Random(seed)
+    by_work: dict[str, list[BibRecord]] = {}
+    for d in data:
+        by_work.setdefault(d.work, []).append(d.record)
+    groups = [g for g in by_work.values() if len(g) > 1]
+    out = []
+    for _ in range(n):
+        if rnd.random() < 0.6:
+            g = rnd.choice(groups)
+            out.append(tuple(rnd.sample(g, 2)))
+        else:
+            out.append(tuple(rnd.sample([d.record for d in data], 2)))
+    return out  # type: ignore[return-value]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_compare_is_symmetric_and_consistent(labelled_small: list[Labelled], seed: int) -> None:
+    """compare(a, b) == compare(b, a); the cheap veto checks agree with compare; a manifestation
+    match is always a work match."""
+    for a, b in _pairs(labelled_small, 40, seed):
+        ka, kb = match_key(a), match_key(b)
+        d, e = compare(ka, kb), compare(kb, ka)
+        assert (d.manifestation, d.rule, d.work, d.work_rule) == (
+            e.manifestation,
+            e.rule,
+            e.work,
+            e.work_rule,
+        )
+        assert manifestation_vetoed(ka, kb) == (d.manifestation is Verdict.VETO)
+        assert work_vetoed(ka, kb) == (d.work is Verdict.VETO)
+        if d.manifestation is Verdict.MATCH:
+            assert d.work is Verdict.MATCH
+        assert compare(ka, kb, explain=True).manifestation is d.manifestation
+
+
+def test_candidate_pairs_cover_every_true_pair_sharing_a_block(
+    labelled_small: list[Labelled],
+) -> None:
+    """Every pair that shares a block key is a candidate, and only those."""
+    keys = [match_key(d.record) for d in labelled_small[:400]]
+    pairs = set(candidate_pairs(keys))
+    blocks = [set(block_keys(k)) for k in keys]
+    for i in range(0, 400, 7):
+        for j in range(i + 1, 400):
+            assert ((i, j) in pairs) == bool(blocks[i] & blocks[j])
+
+
+def test_author_found_in_statement_of_responsibility() -> None:
+    """A record without 100 but with "Jo Nesbø" in 245 $c still meets its twin."""
+    bare = replace(SAME, isbns=(), main_author=None, responsibility="Jo Nesbø ; oversatt av X")
+    d = decide(replace(BASE, isbns=()), bare)
+    assert d.manifestation is Verdict.MATCH and d.work is Verdict.MATCH
+    other = replace(bare, responsibility="Anne B. Ragde")
+    assert decide(replace(BASE, isbns=()), other).manifestation is not Verdict.MATCH
+
+
+def test_bookland_ean_counts_as_isbn() -> None:
+    """An ISBN-13 keyed as an EAN in 024 meets the same ISBN in 020."""
+    ean_only = replace(SAME, isbns=(), other_identifiers=("9788203365638",))
+    assert decide(BASE, ean_only).rule == "identifier"
