@@ -1,0 +1,546 @@
+"""The search index: one document per manifestation cluster, built from its live members.
+
+`build_document` is pure: member records (`BibRecord`s rebuilt from `source_records.data`) and
+the copies' current status in, a `SearchDocument` out. `rebuild(session)` and
+`refresh(session, cluster_ids)` write documents to `search_docs`, `search_availability` and the
+engine's full-text index; they never commit (the caller's unit of work does), so a reader sees
+either the old or the new index, never half of it.
+
+Availability comes from the `items` table, which every sync updates, not from the item list
+frozen inside `data`: the index must say "on the shelf" only for copies that are.
+
+A record whose `cluster_id` is NULL is its own cluster, named `r<pk>`. Call `refresh` with
+every cluster id that gained or lost members or whose copies changed (old and new ids after a
+merge); `clusters_of_records` maps changed records to those ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, bindparam, cast, delete, func, literal, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from catalog.folding import folded_text, index_terms, isbn_forms, isbn_key, words
+from catalog.models import ItemRow, Source, SourceRecord
+from catalog.models_search import SearchAvailability, SearchDisplay, SearchDoc
+from catalog.records import BibRecord, ItemStatus, record_from_dict
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+
+FORMAT_LABELS = {
+    "book": "Bok",
+    "ebook": "E-bok",
+    "audiobook": "Lydbok",
+    "music": "Musikk",
+    "film": "Film",
+    "score": "Noter",
+    "map": "Kart",
+    "digital": "Digitalt/spill",
+    "other": "Annet",
+}
+AUDIENCE_LABELS = {"children": "Barn", "young": "Ungdom", "adult": "Voksne", "unknown": "Ukjent"}
+
+# MARC 21 008/22 target audience, for the record types whose 008 has one there.
+_AUDIENCE_008 = {
+    "a": "children",
+    "b": "children",
+    "c": "children",
+    "j": "children",
+    "d": "young",
+    "e": "adult",
+    "f": "adult",
+    "g": "adult",
+}
+_AUDIENCE_TYPES = set("atcdijgkorm")
+_LOST = {ItemStatus.WITHDRAWN, ItemStatus.LOST}
+_TRANSIT = {ItemStatus.IN_TRANSIT, ItemStatus.AWAITING_TRANSFER}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """What the index needs of one copy: where it is and whether it is there."""
+
+    site_id: int | None
+    status: ItemStatus
+    due_date: date | None = None
+    call_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAvailability:
+    """Copies of a cluster at one site."""
+
+    site_id: int
+    copies: int = 0
+    on_shelf: int = 0
+    on_loan: int = 0
+    in_transit: int = 0
+    next_due: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    """A cluster as search sees it: text per field, facet values, availability, display."""
+
+    cluster_id: str
+    title: str
+    authors: str
+    subjects: str
+    other: str
+    title_key: str
+    isbn_keys: tuple[str, ...]
+    year: int | None
+    format: str
+    language: str | None
+    audience: str
+    availability: tuple[SiteAvailability, ...]
+    display: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def copies(self) -> int:
+        return sum(a.copies for a in self.availability)
+
+    @property
+    def on_shelf(self) -> int:
+        return sum(a.on_shelf for a in self.availability)
+
+
+def record_format(record: BibRecord) -> str:
+    """A facet value for the kind of thing the record describes (leader/06, 007, 338)."""
+    kind = record.record_type
+    if kind in ("a", "t"):
+        online = any(p.startswith("c") for p in record.physical) or any(
+            "online" in c.lower() or "nett" in c.lower() for c in record.carrier_types
+        )
+        return "ebook" if online else "book"
+    return {
+        "i": "audiobook",
+        "j": "music",
+        "g": "film",
+        "c": "score",
+        "d": "score",
+        "e": "map",
+        "f": "map",
+        "m": "digital",
+    }.get(kind, "other")
+
+
+def call_number_audience(call_number: str | None) -> str | None:
+    """Norwegian shelving conventions: "B ..."/"Barn" for children, "U ..."/"Ungdom" for
+    young adults (public libraries prefix the call number with the department)."""
+    if not call_number:
+        return None
+    first = call_number.strip().split(" ")[0].casefold().rstrip(".")
+    if first in ("b", "barn", "bu", "bi", "bb"):
+        return "children"
+    if first in ("u", "ung", "ungdom"):
+        return "young"
+    return None
+
+
+def record_audience(record: BibRecord, call_numbers: Iterable[str | None] = ()) -> str:
+    """Children, young adults or adults: 008/22 when coded, else the call numbers' majority."""
+    fixed = record.fixed_008 or ""
+    if record.record_type in _AUDIENCE_TYPES and len(fixed) > 22 and fixed[22] in _AUDIENCE_008:
+        return _AUDIENCE_008[fixed[22]]
+    votes = Counter(a for a in (call_number_audience(c) for c in call_numbers) if a)
+    return votes.most_common(1)[0][0] if votes else "unknown"
+
+
+def _richness(record: BibRecord) -> tuple[int, int, int, int]:
+    return (
+        bool(record.isbns) + bool(record.subtitle) + bool(record.main_author) + bool(record.year),
+        len(record.subjects),
+        len(record.items),
+        -len(record.record_id),
+    )
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    """Values in first-seen order, once each, ignoring case, spacing and inverted names."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for value in values:
+        if not value or not value.strip():
+            continue
+        key = " ".join(sorted(value.casefold().replace(",", " ").split()))  # "Hamsun, Knut"
+        if key not in seen:
+            seen.add(key)
+            result.append(value.strip())
+    return result
+
+
+def summarise(items: Iterable[ItemState]) -> tuple[SiteAvailability, ...]:
+    """Per-site counts; withdrawn and lost copies are no copies, unknown sites are left out."""
+    counts: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"copies": 0, "on_shelf": 0, "on_loan": 0, "in_transit": 0, "next_due": None}
+    )
+    for item in items:
+        if item.site_id is None or item.status in _LOST:
+            continue
+        row = counts[item.site_id]
+        row["copies"] += 1
+        if item.status is ItemStatus.ON_SHELF:
+            row["on_shelf"] += 1
+        elif item.status is ItemStatus.ON_LOAN:
+            row["on_loan"] += 1
+            if item.due_date and (row["next_due"] is None or item.due_date < row["next_due"]):
+                row["next_due"] = item.due_date
+        elif item.status in _TRANSIT:
+            row["in_transit"] += 1
+    return tuple(SiteAvailability(site, **row) for site, row in sorted(counts.items()))
+
+
+def build_document(
+    cluster_id: str, members: Sequence[BibRecord], items: Sequence[ItemState]
+) -> SearchDocument:
+    """Merge a cluster's member records into one searchable document.
+
+    The richest member supplies the displayed title and facet values; names, subjects,
+    series, titles and ISBNs of all members are searchable, so a variant typed in one library
+    still finds the cluster.
+    """
+    if not members:
+        raise ValueError(f"cluster {cluster_id} has no live members")
+    lead = max(members, key=_richness)
+    titles = _unique(
+        " ".join(p for p in (m.title, m.subtitle, m.part_number, m.part_name) if p)
+        for m in [lead, *members]
+    )
+    authors = _unique(a for m in [lead, *members] for a in (m.main_author, *m.other_authors))
+    subjects = _unique(s for m in members for s in m.subjects)
+    series = _unique(s for m in members for s in m.series)
+    publishers = _unique(m.publisher for m in members)
+    raw_isbns = _unique(i for m in members for i in m.isbns)
+    forms = _unique(f for i in raw_isbns for f in isbn_forms(i))
+    keys = tuple(dict.fromkeys(k for k in (isbn_key(i) for i in raw_isbns) if k))
+    responsibility = _unique(m.responsibility for m in members)
+    display = {
+        "title": lead.title,
+        "subtitle": lead.subtitle,
+        "authors": authors,
+        "year": lead.year,
+        "publisher": lead.publisher,
+        "edition": lead.edition,
+        "isbns": list(keys) or raw_isbns,
+        "series": series,
+        "subjects": subjects,
+        "language": lead.language,
+        "members": [f"{m.source}:{m.record_id}" for m in members],
+    }
+    doc_format = record_format(lead)
+    audience = record_audience(lead, (i.call_number for i in items))
+    display.update(format=doc_format, audience=audience)
+    return SearchDocument(
+        cluster_id=cluster_id,
+        title=" ".join(titles),
+        authors=" ".join(authors),
+        subjects=" ".join(subjects + series),
+        other=" ".join([*publishers, *forms, *responsibility]),
+        title_key=" ".join(words(lead.title)),
+        isbn_keys=keys,
+        year=lead.year,
+        format=doc_format,
+        language=(lead.language or "").strip().lower()[:3] or None,
+        audience=audience,
+        availability=summarise(items),
+        display=display,
+    )
+
+
+# ---- storage ------------------------------------------------------------------------------
+
+
+def cluster_key() -> ColumnElement[str]:
+    """SQL for a record's cluster id: its `cluster_id`, or `r<pk>` when it has none."""
+    return func.coalesce(SourceRecord.cluster_id, literal("r") + cast(SourceRecord.id, String))
+
+
+def clusters_of_records(session: Session, record_pks: Iterable[int]) -> set[str]:
+    """Cluster ids of the given records (withdrawn or not): what to `refresh` after a sync."""
+    pks = list(record_pks)
+    found: set[str] = set()
+    for start in range(0, len(pks), BATCH):
+        chunk = pks[start : start + BATCH]
+        found.update(session.scalars(select(cluster_key()).where(SourceRecord.id.in_(chunk))).all())
+    return found
+
+
+def _spaced(values: Iterable[object]) -> str:
+    """Values between spaces (" 3 7 "), so membership is a substring test on both engines."""
+    return " " + "".join(f"{v} " for v in values)
+
+
+def _load_members(
+    session: Session, pks: list[int]
+) -> tuple[dict[int, BibRecord], dict[int, list[ItemState]]]:
+    records: dict[int, BibRecord] = {}
+    rows = session.execute(
+        select(
+            SourceRecord.id,
+            Source.name,
+            SourceRecord.record_id,
+            SourceRecord.title,
+            SourceRecord.data,
+        )
+        .join(Source, Source.id == SourceRecord.source_id)
+        .where(SourceRecord.id.in_(pks))
+    )
+    for pk, source, record_id, title, data in rows.tuples():
+        if data:
+            record = record_from_dict({**data, "items": []})
+        else:  # ingested before `data` existed: searchable by title at least
+            record = BibRecord(source=source, record_id=record_id, title=title)
+        records[pk] = record
+    items: dict[int, list[ItemState]] = defaultdict(list)
+    for record_pk, site_id, status, due, call_number in session.execute(
+        select(
+            ItemRow.record_pk,
+            ItemRow.site_id,
+            ItemRow.status,
+            ItemRow.due_date,
+            ItemRow.call_number,
+        ).where(ItemRow.record_pk.in_(pks))
+    ):
+        try:
+            state = ItemStatus(status)
+        except ValueError:
+            state = ItemStatus.UNKNOWN
+        items[record_pk].append(ItemState(site_id, state, due, call_number))
+    return records, items
+
+
+def _delete_docs(session: Session, cluster_ids: list[str] | None) -> None:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if cluster_ids is None:
+        if sqlite:
+            session.execute(text("DELETE FROM search_fts"))
+        session.execute(delete(SearchAvailability))
+        session.execute(delete(SearchDisplay))
+        session.execute(delete(SearchDoc))
+        return
+    for start in range(0, len(cluster_ids), BATCH):
+        chunk = cluster_ids[start : start + BATCH]
+        ids = list(session.scalars(select(SearchDoc.id).where(SearchDoc.cluster_id.in_(chunk))))
+        if not ids:
+            continue
+        if sqlite:
+            session.execute(
+                text("DELETE FROM search_fts WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": ids},
+            )
+        session.execute(delete(SearchAvailability).where(SearchAvailability.doc_id.in_(ids)))
+        session.execute(delete(SearchDisplay).where(SearchDisplay.doc_id.in_(ids)))
+        session.execute(delete(SearchDoc).where(SearchDoc.id.in_(ids)))
+
+
+_COLUMNS = (
+    "id, cluster_id, title_key, isbn_keys, year, format, language, audience, held_sites,"
+    " shelf_sites, copies, on_shelf"
+)
+_VALUES = (
+    ":id, :cluster_id, :title_key, :isbn_keys, :year, :format, :language, :audience,"
+    " :held_sites, :shelf_sites, :copies, :on_shelf"
+)
+_SQLITE_DOC = text(f"INSERT INTO search_docs ({_COLUMNS}) VALUES ({_VALUES})")
+_SQLITE_FTS = text(
+    "INSERT INTO search_fts (rowid, title, authors, subjects, other)"
+    " VALUES (:id, :title, :authors, :subjects, :other)"
+)
+_PG_DOC = text(
+    f"INSERT INTO search_docs ({_COLUMNS}, fts)"
+    f" VALUES ({_VALUES},"
+    " setweight(to_tsvector('bokflyt_norsk', :t_title), 'A')"
+    " || setweight(to_tsvector('bokflyt_norsk', :t_authors), 'B')"
+    " || setweight(to_tsvector('bokflyt_norsk', :t_subjects), 'C')"
+    " || setweight(to_tsvector('bokflyt_norsk', :t_other), 'D'))"
+)
+_INSERT_DISPLAY = text("INSERT INTO search_display (doc_id, display) VALUES (:doc_id, :display)")
+_INSERT_DISPLAY_PG = text(
+    "INSERT INTO search_display (doc_id, display) VALUES (:doc_id, CAST(:display AS JSON))"
+)
+_INSERT_AVAILABILITY = text(
+    "INSERT INTO search_availability (doc_id, site_id, copies, on_shelf, on_loan, in_transit,"
+    " next_due) VALUES (:doc_id, :site_id, :copies, :on_shelf, :on_loan, :in_transit, :next_due)"
+)
+
+
+def _new_ids(session: Session, count: int, postgres: bool) -> list[int]:
+    """Ids for `count` new documents: from the serial's sequence on PostgreSQL; after the
+    largest on SQLite, where the caller's transaction already holds the only write lock."""
+    if postgres:
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('search_docs', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+        )
+    top = session.scalar(text("SELECT coalesce(max(id), 0) FROM search_docs")) or 0
+    return list(range(top + 1, top + 1 + count))
+
+
+def _write(session: Session, docs: list[SearchDocument]) -> None:
+    """Insert documents, their availability and their full-text entries (raw executemany:
+    the ORM's per-row bookkeeping cost more than the indexing itself at a million rows)."""
+    if not docs:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ids = _new_ids(session, len(docs), postgres)
+    rows = []
+    for doc_id, d in zip(ids, docs, strict=True):
+        row: dict[str, Any] = {
+            "id": doc_id,
+            "cluster_id": d.cluster_id,
+            "title_key": d.title_key,
+            "isbn_keys": _spaced(d.isbn_keys),
+            "year": d.year,
+            "format": d.format,
+            "language": d.language,
+            "audience": d.audience,
+            "held_sites": _spaced([a.site_id for a in d.availability]),
+            "shelf_sites": _spaced([a.site_id for a in d.availability if a.on_shelf]),
+            "copies": d.copies,
+            "on_shelf": d.on_shelf,
+        }
+        if postgres:
+            row.update(
+                t_title=folded_text(d.title),
+                t_authors=folded_text(d.authors),
+                t_subjects=folded_text(d.subjects),
+                t_other=folded_text(d.other),
+            )
+        rows.append(row)
+    session.execute(_PG_DOC if postgres else _SQLITE_DOC, rows)
+    session.execute(
+        _INSERT_DISPLAY_PG if postgres else _INSERT_DISPLAY,
+        [
+            {"doc_id": doc_id, "display": json.dumps(d.display, ensure_ascii=False, default=str)}
+            for doc_id, d in zip(ids, docs, strict=True)
+        ],
+    )
+    availability = [
+        {
+            "doc_id": doc_id,
+            "site_id": a.site_id,
+            "copies": a.copies,
+            "on_shelf": a.on_shelf,
+            "on_loan": a.on_loan,
+            "in_transit": a.in_transit,
+            "next_due": a.next_due,
+        }
+        for doc_id, d in zip(ids, docs, strict=True)
+        for a in d.availability
+    ]
+    if availability:
+        session.execute(_INSERT_AVAILABILITY, availability)
+    if not postgres:
+        stemmed = [
+            {
+                "id": doc_id,
+                "title": " ".join(index_terms(d.title)),
+                "authors": " ".join(index_terms(d.authors)),
+                "subjects": " ".join(index_terms(d.subjects)),
+                "other": " ".join(index_terms(d.other)),
+            }
+            for doc_id, d in zip(ids, docs, strict=True)
+        ]
+        session.execute(_SQLITE_FTS, stemmed)
+
+
+def _index_clusters(session: Session, members: dict[str, list[int]]) -> int:
+    written = 0
+    cluster_ids = sorted(members)
+    for start in range(0, len(cluster_ids), BATCH):
+        chunk = cluster_ids[start : start + BATCH]
+        pks = [pk for c in chunk for pk in members[c]]
+        records, items = _load_members(session, pks)
+        docs = []
+        for cluster in chunk:
+            live = [records[pk] for pk in sorted(members[cluster]) if pk in records]
+            if live:
+                states = [s for pk in members[cluster] for s in items.get(pk, [])]
+                docs.append(build_document(cluster, live, states))
+        _write(session, docs)
+        written += len(docs)
+    return written
+
+
+def member_conditions(cluster_ids: Sequence[str]) -> list[ColumnElement[bool]]:
+    """WHERE clauses selecting the records of the given clusters, one per index to use
+    (`cluster_id`, or the primary key for `r<pk>` ids); an OR of the two would scan."""
+    named = [c for c in cluster_ids if not (c.startswith("r") and c[1:].isdigit())]
+    own = [int(c[1:]) for c in cluster_ids if c.startswith("r") and c[1:].isdigit()]
+    conditions: list[ColumnElement[bool]] = []
+    if named:
+        conditions.append(SourceRecord.cluster_id.in_(named))
+    if own:
+        conditions.append(SourceRecord.id.in_(own) & SourceRecord.cluster_id.is_(None))
+    return conditions
+
+
+def _members(session: Session, cluster_ids: list[str] | None) -> dict[str, list[int]]:
+    query = select(cluster_key(), SourceRecord.id).where(SourceRecord.withdrawn_at.is_(None))
+    found: dict[str, list[int]] = defaultdict(list)
+    if cluster_ids is None:
+        for cluster, pk in session.execute(query).tuples():
+            found[cluster].append(pk)
+        return found
+    for start in range(0, len(cluster_ids), BATCH):
+        for condition in member_conditions(cluster_ids[start : start + BATCH]):
+            for cluster, pk in session.execute(query.where(condition)).tuples():
+                found[cluster].append(pk)
+    return found
+
+
+def rebuild(session: Session) -> int:
+    """Replace the whole index with documents for every live cluster; returns how many."""
+    _delete_docs(session, None)
+    written = _index_clusters(session, _members(session, None))
+    _bump_version(session)
+    _analyse(session)
+    log.info("search index rebuilt: %d clusters", written)
+    return written
+
+
+def refresh(session: Session, cluster_ids: Iterable[str]) -> int:
+    """Re-index the given clusters (removing those with no live member); returns how many
+    documents were written. Records of these clusters lose their stale `r<pk>` documents."""
+    wanted = sorted(set(cluster_ids))
+    members = _members(session, wanted)
+    own = sorted({f"r{pk}" for pks in members.values() for pk in pks} - set(wanted))
+    _delete_docs(session, wanted + own)
+    written = _index_clusters(session, members)
+    _bump_version(session)
+    log.info("search index refreshed: %d of %d clusters", written, len(wanted))
+    return written
+
+
+def _bump_version(session: Session) -> None:
+    session.execute(text("UPDATE search_state SET version = version + 1 WHERE id = 1"))
+
+
+def index_version(session: Session) -> int:
+    """The current index version (see `SearchState`)."""
+    return int(session.scalar(text("SELECT version FROM search_state WHERE id = 1")) or 0)
+
+
+def _analyse(session: Session) -> None:
+    """Fresh planner statistics after a bulk load, so the first searches plan well."""
+    session.execute(text("ANALYZE search_docs"))
+    session.execute(text("ANALYZE search_availability"))
+    session.execute(text("ANALYZE search_display"))

@@ -1,0 +1,100 @@
+"""Search documents built from member records: pure, no database (they sit beside the index)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from catalog.records import BibRecord, ItemStatus
+from catalog.search_index import (
+    ItemState,
+    build_document,
+    call_number_audience,
+    record_audience,
+    record_format,
+    summarise,
+)
+
+
+def _bib(**fields: object) -> BibRecord:
+    return BibRecord(source="public", record_id="1", title="Sult", **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, "book"),
+        ({"physical": ("cr",)}, "ebook"),
+        ({"carrier_types": ("online ressurs",)}, "ebook"),
+        ({"record_type": "i"}, "audiobook"),
+        ({"record_type": "g"}, "film"),
+        ({"record_type": "e"}, "map"),
+        ({"record_type": "p"}, "other"),
+    ],
+)
+def test_format_from_leader_007_and_338(fields: dict[str, object], expected: str) -> None:
+    """Leader/06, 007 and carrier type decide the format facet."""
+    assert record_format(_bib(**fields)) == expected
+
+
+def test_audience_prefers_008_over_call_numbers() -> None:
+    """008/22 'j' is children even on an adult shelf; 'd' is young adults."""
+    assert record_audience(_bib(fixed_008=" " * 22 + "j"), ["839.82 Ham"]) == "children"
+    assert record_audience(_bib(fixed_008=" " * 22 + "d")) == "young"
+
+
+def test_audience_from_call_numbers_when_008_is_blank() -> None:
+    """Without a coded audience the shelving prefix decides; no clue means unknown."""
+    assert (
+        record_audience(_bib(fixed_008=" " * 40), ["B 839 Ham", "B 839 Ham", "839"]) == "children"
+    )
+    assert record_audience(_bib()) == "unknown"
+    assert call_number_audience("Ungdom 839.82") == "young"
+    assert call_number_audience("Bok 839") is None
+
+
+def test_summarise_counts_per_site_and_drops_lost_copies() -> None:
+    """Shelf, loan (earliest due date), transit per site; lost and unknown-site copies vanish."""
+    copies = summarise(
+        [
+            ItemState(1, ItemStatus.ON_SHELF),
+            ItemState(1, ItemStatus.ON_LOAN, date(2026, 12, 9)),
+            ItemState(1, ItemStatus.ON_LOAN, date(2026, 12, 3)),
+            ItemState(2, ItemStatus.AWAITING_TRANSFER),
+            ItemState(2, ItemStatus.LOST),
+            ItemState(None, ItemStatus.ON_SHELF),
+        ]
+    )
+    assert [
+        (a.site_id, a.copies, a.on_shelf, a.on_loan, a.in_transit, a.next_due) for a in copies
+    ] == [
+        (1, 3, 1, 2, 0, date(2026, 12, 3)),
+        (2, 1, 0, 0, 1, None),
+    ]
+
+
+def test_document_merges_members() -> None:
+    """Names, ISBNs (both lengths) and titles of all members; the richest member leads."""
+    plain = _bib(main_author="Hamsun, Knut", isbns=("82-03-19353-6",))
+    rich = BibRecord(
+        source="school",
+        record_id="9",
+        title="Sult",
+        subtitle="roman",
+        main_author="Knut Hamsun",
+        isbns=("9788203193538",),
+        year=1890,
+    )
+    doc = build_document("c1", [plain, rich], [])
+    assert doc.display["subtitle"] == "roman" and doc.year == 1890
+    assert doc.isbn_keys == ("9788203193538",)
+    assert "8203193536" in doc.other and "9788203193538" in doc.other
+    assert doc.display["authors"] == ["Knut Hamsun"]
+    assert doc.title_key == "sult"
+
+
+def test_document_needs_a_member() -> None:
+    """A cluster without live members has no document (refresh deletes it instead)."""
+    with pytest.raises(ValueError):
+        build_document("c1", [], [])
