@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -185,6 +185,57 @@ class FleetSettings(_Strict):
         return list(self.vans)
 
 
+class HolidaySettings(_Strict):
+    """A period (both ends included) when some sites take no deliveries, e.g. school holidays.
+
+    `kinds` (site kinds) and `sites` (site codes) say which sites; with neither, every site.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    kinds: list[Literal["branch", "school", "depot"]] = Field(default_factory=list)
+    sites: list[str] = Field(default_factory=list)
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HolidaySettings:
+        if self.end < self.start:
+            raise ValueError(f"holiday ends {self.end} before it starts {self.start}")
+        return self
+
+
+class CalendarSettings(_Strict):
+    """Closures on top of each site's `hours` and `service_days` (the weekly pattern).
+
+    `closed`: dates every site is closed (public holidays); `holidays`: periods for some kinds
+    or sites; `site_closed`: extra closed dates per site code.  The planner never sends the van
+    to a closed site: items for it go to the hub and on from there on its next open service day.
+    """
+
+    closed: list[date] = Field(default_factory=list)
+    holidays: list[HolidaySettings] = Field(default_factory=list)
+    site_closed: dict[str, list[date]] = Field(default_factory=dict)
+
+
+class WebSettings(_Strict):
+    """The web app: session secret, cookies, SSO behind a proxy, public search.
+
+    `secret_key` signs the CSRF tokens. When it is unset, `bokflyt.web.create_app` refuses to
+    start unless `BOKFLYT_ENV` is `development` or `test`, where it makes a throwaway key and
+    logs a warning (forms then stop working across a restart, nothing worse).
+    `trust_sso_header` names a header (e.g. "X-Remote-User") that a reverse proxy sets after
+    its own login; set it only when the proxy strips that header from clients' requests.
+    """
+
+    secret_key: str | None = Field(default=None, min_length=32)
+    public_search: bool = False
+    trust_sso_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
+    cookie_secure: bool = True
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+
+
 class Settings(_Strict):
     """The whole configuration; `source_file` says where it came from, for messages."""
 
@@ -192,6 +243,8 @@ class Settings(_Strict):
     sites: list[SiteSettings] = Field(default_factory=list)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     fleet: FleetSettings = Field(default_factory=FleetSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     source_file: str | None = None
 
     @model_validator(mode="after")
@@ -211,6 +264,10 @@ class Settings(_Strict):
             code = getattr(self.fleet, key)
             if code is not None and code not in known:
                 raise ValueError(f"fleet.{key} is {code!r}, which is no site code")
+        named = [*self.calendar.site_closed, *(c for h in self.calendar.holidays for c in h.sites)]
+        strangers = sorted({c for c in named if c not in known})
+        if strangers:
+            raise ValueError(f"calendar names unknown site code(s): {', '.join(strangers)}")
         return self
 
     def site(self, code: str) -> SiteSettings:

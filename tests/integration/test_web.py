@@ -12,7 +12,8 @@ from bokflyt.web import create_app
 def test_health_and_openapi(engine: Engine) -> None:
     """/healthz reaches the database; /openapi.json describes the API."""
     url = engine.url.render_as_string(hide_password=False)
-    app = create_app(settings_from_mapping({"database": {"url": url}}))
+    web = {"secret_key": "s" * 32}
+    app = create_app(settings_from_mapping({"database": {"url": url}, "web": web}))
     with TestClient(app) as client:
         health = client.get("/healthz")
         assert health.status_code == 200 and health.json()["status"] == "ok"

@@ -1,0 +1,295 @@
+"""Every text a person reads in the web app and the `users` commands, keyed by message id.
+
+One catalogue per language, so an English (or nynorsk) translation is one more dict with the
+same keys; a test checks that every id used in templates and code exists here and that the
+placeholders (`{name}`) of a translation match bokmål's. Ids are dotted: `area.what`.
+Unknown ids render as the id itself (and are logged), so a typo shows on the page rather
+than failing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE = "nb"
+
+NB: dict[str, str] = {
+    # the frame of every page
+    "app.name": "bokflyt",
+    "app.tagline": "Felles katalog og bokbil for folke- og skolebibliotekene i Bærum",
+    "nav.skip": "Hopp til hovedinnholdet",
+    "nav.main": "Hovedmeny",
+    "nav.home": "Forside",
+    "nav.sites": "Steder",
+    "nav.sites.about": "Bibliotekene og skolene i ordningen, med åpningstider.",
+    "nav.sync": "Synkronisering",
+    "nav.sync.about": "Siste innhøstinger fra biblioteksystemene og poster i karantene.",
+    "nav.signed_in_as": "Innlogget som {name} ({role})",
+    "nav.logout": "Logg ut",
+    "nav.login": "Logg inn",
+    "role.librarian": "bibliotekar",
+    "role.logistics": "logistikk",
+    "role.admin": "administrator",
+    "nav.search": "Søk",
+    "nav.search.about": "Finn en bok i alle bibliotekene og se hvor det står et eksemplar.",
+    "nav.plans": "Kjøreplan",
+    "nav.plans.about": "Dagens ruter per bil med stopp, tider og kasser.",
+    # login
+    "login.title": "Logg inn",
+    "login.intro": "Logg inn med brukernavnet og passordet du har fått av IT.",
+    "login.username": "Brukernavn",
+    "login.password": "Passord",
+    "login.submit": "Logg inn",
+    "login.failed": "Feil brukernavn eller passord.",
+    "login.throttled": "For mange mislykkede forsøk. Vent {minutes} min og prøv igjen.",
+    "login.logged_out": "Du er logget ut.",
+    # home
+    "home.title": "Forside",
+    "home.welcome": "Velkommen, {name}",
+    "home.intro": "Dette kan du gjøre som {role}:",
+    "home.nothing": "Brukeren din har ingen sider ennå. Ta kontakt med IT.",
+    # search and records
+    "search.title": "Søk",
+    "search.results_title": "Søk: {q}",
+    "search.label": "Søk etter tittel, forfatter, emne eller ISBN",
+    "search.hint": (
+        "Du kan bruke ti:, au:, isbn:, år:, emne:, «fraser i anførselstegn» og OG/ELLER/IKKE."
+    ),
+    "search.submit": "Søk",
+    "search.my_site": "Mitt bibliotek",
+    "search.my_site.none": "(ikke valgt)",
+    "search.available_only": "Bare det som står på hylla nå",
+    "search.total": "{total} treff",
+    "search.none": "Ingen treff. Prøv færre eller andre ord.",
+    "search.refine": "Avgrens",
+    "search.facet.site": "Finnes på",
+    "search.facet.on_shelf": "På hylla nå",
+    "search.facet.format": "Format",
+    "search.facet.language": "Språk",
+    "search.facet.audience": "Målgruppe",
+    "search.facet.years": "Utgivelsesår",
+    "search.facet.remove": "Fjern filteret {name}",
+    "search.facet.count": "{label} ({count})",
+    "search.page": "Side {page} av {pages}",
+    "search.previous": "Forrige side",
+    "search.next": "Neste side",
+    "search.pages": "Sider",
+    "availability.summary": "{site}: {on_shelf} av {copies} på hylla",
+    "availability.on_loan": "{count} utlånt",
+    "availability.due": "første tilbake {due}",
+    "availability.in_transit": "{count} på vei",
+    "availability.mine": "ditt bibliotek",
+    "availability.none": "Ingen eksemplarer registrert.",
+    "record.title": "{title}",
+    "record.by": "Av",
+    "record.year": "Utgitt",
+    "record.publisher": "Forlag",
+    "record.edition": "Utgave",
+    "record.isbn": "ISBN",
+    "record.series": "Serie",
+    "record.subjects": "Emner",
+    "record.format": "Format",
+    "record.language": "Språk",
+    "record.audience": "Målgruppe",
+    "record.copies": "Eksemplarer per sted",
+    "record.col.site": "Sted",
+    "record.col.copies": "Eksemplarer",
+    "record.col.on_shelf": "På hylla",
+    "record.col.on_loan": "Utlånt",
+    "record.col.due": "Første forfall",
+    "record.col.in_transit": "På vei",
+    "record.members": "Poster i denne sammenslåingen",
+    "record.members.about": "Postene fra bibliotekene som er slått sammen til denne tittelen.",
+    "record.back": "Tilbake til søket",
+    "format.book": "Bok",
+    "format.ebook": "E-bok",
+    "format.audiobook": "Lydbok",
+    "format.music": "Musikk",
+    "format.film": "Film",
+    "format.score": "Noter",
+    "format.map": "Kart",
+    "format.digital": "Digitalt/spill",
+    "format.other": "Annet",
+    "audience.children": "Barn",
+    "audience.young": "Ungdom",
+    "audience.adult": "Voksne",
+    "audience.unknown": "Ukjent",
+    "language.nob": "norsk bokmål",
+    "language.nno": "nynorsk",
+    "language.nor": "norsk",
+    "language.sme": "nordsamisk",
+    "language.eng": "engelsk",
+    "language.swe": "svensk",
+    "language.dan": "dansk",
+    "language.ger": "tysk",
+    "language.fre": "fransk",
+    "language.spa": "spansk",
+    "language.ara": "arabisk",
+    "language.pol": "polsk",
+    "language.som": "somali",
+    "language.ukr": "ukrainsk",
+    "language.und": "ukjent språk",
+    # the day's plan
+    "plan.title": "Kjøreplan {day}",
+    "plan.days": "Dager",
+    "plan.previous": "Dagen før",
+    "plan.next": "Dagen etter",
+    "plan.none": "Ingen plan er laget for denne dagen.",
+    "plan.status.draft": "utkast",
+    "plan.status.dispatched": "sendt ut",
+    "plan.summary": "{vans} bil(er), {km} km",
+    "plan.dispatch": "Send ut planen",
+    "plan.dispatch.about": "Planen låses og endres ikke av ny planlegging.",
+    "plan.van": "Bil {van}",
+    "plan.col.seq": "Nr.",
+    "plan.col.eta": "Ankomst",
+    "plan.col.site": "Sted",
+    "plan.col.kind": "Gjøremål",
+    "plan.col.leg": "Strekning",
+    "plan.col.crates": "Kasser",
+    "plan.col.load": "Last etter",
+    "plan.kind.pickup": "hent",
+    "plan.kind.delivery": "lever",
+    "plan.crates": "Kasser",
+    "plan.col.from": "Fra",
+    "plan.col.to": "Til",
+    "plan.col.crate": "Kasse",
+    "plan.col.items": "Bøker",
+    "plan.col.note": "Merknad",
+    "plan.not_routed": "Ikke med i dag.",
+    "error.409": "Kan ikke gjøres nå",
+    "error.409.about": "Planen finnes ikke eller er allerede sendt ut.",
+    # sync dashboard
+    "sync.title": "Synkronisering",
+    "sync.runs": "Siste innhøstinger",
+    "sync.runs.caption": "De {count} siste innhøstingene, nyeste først",
+    "sync.no_runs": "Ingen innhøstinger er registrert ennå.",
+    "sync.col.started": "Startet",
+    "sync.col.finished": "Ferdig",
+    "sync.col.source": "Kilde",
+    "sync.col.mode": "Type",
+    "sync.col.status": "Status",
+    "sync.col.read": "Lest",
+    "sync.col.added": "Nye",
+    "sync.col.updated": "Endret",
+    "sync.col.unchanged": "Uendret",
+    "sync.col.withdrawn": "Trukket",
+    "sync.col.rejected": "Avvist",
+    "sync.col.error": "Feil",
+    "sync.quarantine": "Karantene",
+    "sync.quarantine.intro": "Poster som ikke kunne leses, med årsak. De er ikke i katalogen.",
+    "sync.no_quarantine": "Ingen poster i karantene.",
+    "status.running": "pågår",
+    "status.ok": "ferdig",
+    "status.done": "ferdig",
+    "status.finished": "ferdig",
+    "status.completed": "ferdig",
+    "status.failed": "feilet",
+    "status.error": "feilet",
+    "status.partial": "delvis",
+    "status.aborted": "avbrutt",
+    # one quarantined record
+    "quarantine.title": "Post i karantene nr. {id}",
+    "quarantine.col.id": "Nr.",
+    "quarantine.col.source": "Kilde",
+    "quarantine.col.record": "Post-ID",
+    "quarantine.col.reason": "Årsak",
+    "quarantine.col.received": "Mottatt",
+    "quarantine.col.run": "Innhøsting",
+    "quarantine.open": "Vis post {id}",
+    "quarantine.size": "{size} byte",
+    "quarantine.raw_text": "Rådata som tekst",
+    "quarantine.raw_text.about": "Tegn som ikke kan vises, står som \\xNN.",
+    "quarantine.raw_hex": "Rådata heksadesimalt",
+    "quarantine.truncated": "Viser de første {shown} av {size} byte.",
+    "quarantine.download": "Last ned rådata",
+    "quarantine.back": "Tilbake til synkroniseringen",
+    "quarantine.unknown": "ukjent",
+    # sites
+    "sites.title": "Steder",
+    "sites.intro": "Stedene som er satt opp i konfigurasjonen, med åpningstider per ukedag.",
+    "sites.none": "Ingen steder er satt opp i konfigurasjonen.",
+    "sites.col.code": "Kode",
+    "sites.col.kind": "Type",
+    "sites.col.library_number": "Biblioteknummer",
+    "sites.col.address": "Adresse",
+    "sites.col.hours": "Åpningstider",
+    "sites.col.notes": "Merknad",
+    "sites.closed": "stengt",
+    "site.kind.branch": "bibliotek",
+    "site.kind.school": "skolebibliotek",
+    "site.kind.depot": "depot",
+    "weekday.mon": "mandag",
+    "weekday.tue": "tirsdag",
+    "weekday.wed": "onsdag",
+    "weekday.thu": "torsdag",
+    "weekday.fri": "fredag",
+    "weekday.sat": "lørdag",
+    "weekday.sun": "søndag",
+    # errors
+    "error.400": "Ugyldig forespørsel",
+    "error.400.about": "Noe i adressen eller skjemaet var ikke gyldig.",
+    "error.401": "Du må logge inn",
+    "error.401.about": "Logg inn for å se denne siden.",
+    "error.403": "Ingen tilgang",
+    "error.403.about": "Brukeren din har ikke tilgang til dette.",
+    "error.403.csrf": "Skjemaet var utløpt eller ugyldig. Last siden på nytt og prøv igjen.",
+    "error.404": "Fant ikke siden",
+    "error.404.about": "Siden eller posten finnes ikke.",
+    "error.405": "Ikke tillatt",
+    "error.405.about": "Denne handlingen kan ikke gjøres her.",
+    "error.429": "For mange forsøk",
+    "error.429.about": "Vent litt og prøv igjen.",
+    "error.500": "Noe gikk galt",
+    "error.500.about": "Feilen er logget. Prøv igjen, eller ta kontakt med IT.",
+    "error.503": "Ikke tilgjengelig akkurat nå",
+    "error.503.about": "Databasen svarer ikke. Prøv igjen om litt.",
+    "error.generic": "Feil {status}",
+    "error.home": "Til forsiden",
+    # accounts (web and `bokflyt users`)
+    "cli.error": "bokflyt: feil: {message}",
+    "auth.error": "Kunne ikke fullføre: {detail}",
+    "auth.unknown_user": "Fant ingen bruker {username}.",
+    "auth.user_exists": "Brukeren {username} finnes allerede.",
+    "auth.invalid_username": "Ugyldig brukernavn: bruk ett ord på høyst 64 tegn.",
+    "auth.invalid_role": "Ukjent rolle «{role}»: bruk librarian, logistics eller admin.",
+    "auth.weak_password": "Passordet må ha minst {minimum} tegn.",
+    "auth.password_too_long": "Passordet kan ha høyst {maximum} tegn.",
+    "users.added": "La til {username} med rollen {role}.",
+    "users.password_set": "Passordet til {username} er endret; {sessions} økter er logget ut.",
+    "users.password_prompt": "Passord",
+    "users.password_repeat": "Gjenta passordet",
+    "users.stdin_empty": "Fikk ikke noe passord på standard inn.",
+    "users.none": "Ingen brukere.",
+    "users.sso_only": "(bare SSO)",
+    "users.disabled": "(deaktivert)",
+}
+
+CATALOGUES: dict[str, dict[str, str]] = {"nb": NB}
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields of a message, for checking that translations keep them."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def translate(message_id: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The text for `message_id` with `params` filled in."""
+    catalogue = CATALOGUES.get(language, NB)
+    text = catalogue.get(message_id) or NB.get(message_id)
+    if text is None:
+        log.warning("no message %r", message_id)
+        return message_id
+    try:
+        return text.format(**params) if params or placeholders(text) else text
+    except (KeyError, IndexError, ValueError):
+        log.warning("message %r lacks parameters, got %s", message_id, sorted(params))
+        return text
+
+
+def t(message_id: str, /, **params: object) -> str:
+    """Bokmål text for `message_id` (the default language)."""
+    return translate(message_id, DEFAULT_LANGUAGE, **params)
