@@ -7,7 +7,8 @@ A plan is a draft until `routes dispatch` freezes it; planning the same day agai
 draft and never touches a dispatched plan.  The verified solution and the problem it answers are
 kept as JSON beside the stops, so a stored plan can be re-checked later.
 
-Schema changes go through `bokflyt/migrations/versions/0003_transport.py`.
+Schema changes go through `bokflyt/migrations/versions/0003_transport.py` and
+`0008_transfer_choice.py` (the candidate copies of an "any copy" transfer).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Transfer(Base):
     barcode: Mapped[str | None] = mapped_column(String(64))
     cluster_key: Mapped[str | None] = mapped_column(String(64))
     any_copy: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "any copy": [[site, barcode], ...], one copy per site; the plan's choice goes to barcode
+    candidates: Mapped[list[list[str]] | None] = mapped_column(JSON)
     from_site: Mapped[str | None] = mapped_column(String(20), ForeignKey("sites.code"))
     at_site: Mapped[str | None] = mapped_column(String(20), ForeignKey("sites.code"))
     to_site: Mapped[str] = mapped_column(String(20), ForeignKey("sites.code"))
@@ -104,7 +107,12 @@ class RouteStop(Base):
 
 
 class PlanCrate(Base):
-    """A numbered crate on one leg of a plan, with the barcodes packed in it."""
+    """A numbered crate on one leg of a plan, with the barcodes packed in it.
+
+    `shipment` is the solver's shipment the crate travels in, the same id its stops carry in
+    `RouteStop.leg`: "ORIGIN>DEST" for a leg's packed crates, "T<transfer>>DEST" for the crate of
+    an any-copy transfer, whose pickup site the solver chose.
+    """
 
     __tablename__ = "plan_crates"
 
@@ -114,6 +122,7 @@ class PlanCrate(Base):
     destination: Mapped[str] = mapped_column(String(20), ForeignKey("sites.code"))
     number: Mapped[int] = mapped_column(Integer)
     barcodes: Mapped[list[str]] = mapped_column(JSON)
+    shipment: Mapped[str | None] = mapped_column(String(45))
     routed: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str | None] = mapped_column(Text)
 

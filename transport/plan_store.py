@@ -1,5 +1,11 @@
 """Reading waiting transfers and storing day plans; never commits (the command does).
 
+An "any copy" transfer is planned from its stored candidates that are still on the shelf where
+they were; the copy the solver chose is written to the transfer's `barcode` and `from_site` when
+the plan is stored (and cleared again if a re-planned draft no longer routes it).  Once a chosen
+copy is on its way (`at_site` set by dispatch) the transfer moves like a one-item transfer.
+Notes for the user are in Norwegian bokmål.
+
 Error tree::
 
     PlanError(Exception)
@@ -20,7 +26,7 @@ from catalog.models import ItemRow, Site
 from transport.cost import route_distance, solution_cost
 from transport.crates import PendingItem
 from transport.models import PlanCrate, RoutePlan, RouteStop, Transfer
-from transport.planner import DayProblem
+from transport.planner import AnyCopyItem, AnyCopyLeg, DayProblem, chosen_copies
 from transport.problem import Solution
 from transport.problem_json import problem_to_dict, solution_to_dict
 
@@ -54,19 +60,56 @@ def pending_items(session: Session, day: dt.date) -> tuple[list[PendingItem], li
     items: dict[str, PendingItem] = {}
     notes = []
     for t in rows:
-        if t.any_copy or t.barcode is None:
-            notes.append(
-                f"transfer {t.id}: any-copy transfers are not planned from the database yet"
-            )
+        if t.any_copy and t.at_site is None:
+            continue  # planned by `pending_any_copy`
+        if t.barcode is None:
+            notes.append(f"overføring {t.id}: mangler strekkode og kan ikke planlegges")
             continue
         origin = t.at_site or t.from_site or _item_site(session, t.barcode)
         if origin is None:
-            notes.append(f"transfer {t.id}: where item {t.barcode} is now is unknown")
+            notes.append(f"overføring {t.id}: vet ikke hvor eksemplar {t.barcode} er nå")
             continue
         item = PendingItem(t.barcode, origin, t.to_site, t.priority, t.age_days)
         if t.barcode not in items or item.priority > items[t.barcode].priority:
             items[t.barcode] = item
     return list(items.values()), notes
+
+
+def any_copy_ref(transfer_id: int) -> str:
+    """The name of an any-copy transfer's shipment in the day's problem."""
+    return f"T{transfer_id}"
+
+
+def pending_any_copy(session: Session, day: dt.date) -> tuple[list[AnyCopyItem], list[str]]:
+    """Open any-copy transfers due by `day` whose chosen copy has not left yet.
+
+    A candidate counts only while its copy is still on the shelf at that site; a transfer with
+    none left is reported in the notes, not dropped silently.
+    """
+    rows = session.scalars(
+        select(Transfer)
+        .where(Transfer.status == "open", Transfer.any_copy.is_(True), Transfer.at_site.is_(None))
+        .where(or_(Transfer.not_before.is_(None), Transfer.not_before <= day))
+        .order_by(Transfer.id)
+    ).all()
+    wanted = {b for t in rows for _, b in (t.candidates or [])}
+    on_shelf = set(
+        session.execute(
+            select(Site.code, ItemRow.barcode)
+            .join(ItemRow, ItemRow.site_id == Site.id)
+            .where(ItemRow.barcode.in_(sorted(wanted)), ItemRow.status == "on_shelf")
+        )
+    )
+    items, notes = [], []
+    for t in rows:
+        cands = tuple(
+            (site, barcode) for site, barcode in (t.candidates or []) if (site, barcode) in on_shelf
+        )
+        if not cands:
+            notes.append(f"overføring {t.id}: ingen av eksemplarene står lenger på hylla")
+            continue
+        items.append(AnyCopyItem(any_copy_ref(t.id), cands, t.to_site, t.priority, t.age_days))
+    return items, notes
 
 
 def _item_site(session: Session, barcode: str) -> str | None:
@@ -82,7 +125,7 @@ def save_plan(session: Session, day: dt.date, dp: DayProblem, solution: Solution
     existing = session.scalar(select(RoutePlan).where(RoutePlan.day == day))
     if existing is not None:
         if existing.status == "dispatched":
-            raise PlanFrozen(day, "the plan is dispatched and is not changed")
+            raise PlanFrozen(day, "kjøreplanen er sendt ut og endres ikke")
         session.delete(existing)
         session.flush()
     p = dp.problem
@@ -112,7 +155,11 @@ def save_plan(session: Session, day: dt.date, dp: DayProblem, solution: Solution
                 )
             )
     dropped = {d.shipment: d.reason for d in solution.dropped}
+    numbers: dict[tuple[str, str], int] = {}
     for c in dp.crates:
+        numbers[(c.origin, c.destination)] = max(
+            c.number, numbers.get((c.origin, c.destination), 0)
+        )
         leg = f"{c.origin}>{c.destination}"
         plan.crates.append(
             PlanCrate(
@@ -120,23 +167,60 @@ def save_plan(session: Session, day: dt.date, dp: DayProblem, solution: Solution
                 destination=c.destination,
                 number=c.number,
                 barcodes=list(c.barcodes),
+                shipment=leg,
                 routed=leg not in dropped,
                 note=dropped.get(leg),
             )
         )
+    _record_choices(session, dp, solution, plan, numbers)
     session.add(plan)
     session.flush()
     log.info("stored %s plan for %s: %d vans", plan.status, day, plan.vehicles)
     return plan
 
 
+def _record_choices(
+    session: Session,
+    dp: DayProblem,
+    solution: Solution,
+    plan: RoutePlan,
+    numbers: dict[tuple[str, str], int],
+) -> None:
+    """Write each any-copy transfer's chosen copy to it and give that copy its own crate."""
+    chosen = chosen_copies(dp, solution)
+    refs: dict[str, AnyCopyLeg | None] = {leg.item.ref: leg for leg in dp.any_legs}
+    refs.update({it.ref: None for it in dp.any_waiting})
+    rows = session.scalars(select(Transfer).where(Transfer.any_copy.is_(True))).all()
+    for t in rows:
+        ref = any_copy_ref(t.id)
+        if ref not in refs:
+            continue
+        leg = refs[ref]
+        site, barcode = chosen.get(ref, (None, None))
+        t.from_site, t.barcode = site, barcode
+        if leg is None or site is None or barcode is None:
+            continue
+        n = numbers.get((site, leg.to), 0) + 1
+        numbers[(site, leg.to)] = n
+        plan.crates.append(
+            PlanCrate(
+                origin=site,
+                destination=leg.to,
+                number=n,
+                barcodes=[barcode],
+                shipment=leg.shipment,
+                routed=True,
+            )
+        )
+
+
 def dispatch(session: Session, day: dt.date, hub: str) -> RoutePlan:
     """Freeze the day's plan and move its transfers on; items left behind age by a day."""
     plan = session.scalar(select(RoutePlan).where(RoutePlan.day == day))
     if plan is None:
-        raise NoPlan(day, "no plan to dispatch; run `routes plan` first")
+        raise NoPlan(day, "ingen kjøreplan å sende ut; kjør `routes plan` først")
     if plan.status == "dispatched":
-        raise PlanFrozen(day, "already dispatched")
+        raise PlanFrozen(day, "kjøreplanen er allerede sendt ut")
     moving: dict[str, str] = {}
     for c in plan.crates:
         if c.routed:

@@ -9,6 +9,13 @@ Cost weights: one second of driving costs 1, one kilometre 1; a van costs half a
 to take out; leaving a shipment for another day costs two hours, times (1 + priority) and
 (1 + age / 2) — so an old or urgent shipment is worth a long detour, and nothing is dropped while
 there is room.
+
+"Any copy" transfers (several sites hold a copy on the shelf) become one shipment each, of one
+crate, whose pickup is a choice among the served candidate sites (a disjunction in the model): the
+solver collects the copy where the van passes anyway.  `chosen_copies` reads the choice back from
+the solution.  A site that is not served today (weekly pattern, closure, holiday) is never a
+pickup candidate nor a destination; the hub stands in for a closed destination.  When the depot
+itself is not served nothing moves.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from transport.crates import Crate, Leg, PendingItem, legs_for_day, pack, shipments
-from transport.problem import Break, Objective, Problem, Site, TimeWindow, Van
+from transport.problem import Break, Objective, Problem, Shipment, Site, Solution, TimeWindow, Van
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,32 @@ class FleetDay:
 
 
 @dataclass(frozen=True)
+class AnyCopyItem:
+    """Any one of several copies must reach `destination`; `candidates` are (site, barcode)."""
+
+    ref: str
+    candidates: tuple[tuple[str, str], ...]
+    destination: str
+    priority: int = 0
+    age: int = 0
+
+    def __post_init__(self) -> None:
+        sites = [site for site, _ in self.candidates]
+        if not sites or len(set(sites)) != len(sites):
+            raise ValueError(f"{self.ref}: candidates need one copy per site, at least one")
+
+
+@dataclass(frozen=True)
+class AnyCopyLeg:
+    """Today's leg of an any-copy item: its shipment goes from one of `sites` to `to`."""
+
+    item: AnyCopyItem
+    to: str
+    shipment: str
+    sites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DayProblem:
     """The problem, the crates it moves, today's legs and the items that wait."""
 
@@ -55,6 +88,8 @@ class DayProblem:
     crates: tuple[Crate, ...]
     legs: tuple[Leg, ...]
     waiting: tuple[PendingItem, ...]
+    any_legs: tuple[AnyCopyLeg, ...] = ()
+    any_waiting: tuple[AnyCopyItem, ...] = ()
 
 
 def build_day(
@@ -64,6 +99,7 @@ def build_day(
     durations: Sequence[Sequence[float]],
     distances: Sequence[Sequence[float]],
     name: str = "",
+    any_copy: Sequence[AnyCopyItem] = (),
 ) -> DayProblem:
     """The day's problem over the served sites; `durations`/`distances` are over `sites`."""
     by_code = {s.code: i for i, s in enumerate(sites)}
@@ -71,11 +107,14 @@ def build_day(
         if code not in by_code:
             raise ValueError(f"{code!r} is not a configured site")
     served = {s.code for s in sites if s.served and s.windows} | {fleet.depot}
+    if not sites[by_code[fleet.depot]].served:
+        served = set()  # the depot is closed: no van leaves it today
     legs, waiting = legs_for_day(items, served, fleet.hub)
     crates = pack(legs, fleet.books_per_crate)
-    ships = shipments(crates)
+    any_legs, any_waiting = any_copy_legs(any_copy, served, fleet.hub)
+    ships = shipments(crates) + [any_copy_shipment(leg) for leg in any_legs]
     used = sorted(
-        {fleet.depot, *(s.pickup for s in ships), *(s.delivery for s in ships)},
+        {fleet.depot, *(p for s in ships for p in s.pickup_sites), *(s.delivery for s in ships)},
         key=lambda c: by_code[c],
     )
     idx = [by_code[c] for c in used]
@@ -116,4 +155,60 @@ def build_day(
         ),
         name=name,
     )
-    return DayProblem(problem, tuple(crates), tuple(legs), tuple(waiting))
+    return DayProblem(
+        problem, tuple(crates), tuple(legs), tuple(waiting), tuple(any_legs), tuple(any_waiting)
+    )
+
+
+def any_copy_legs(
+    items: Sequence[AnyCopyItem], served: set[str], hub: str
+) -> tuple[list[AnyCopyLeg], list[AnyCopyItem]]:
+    """Today's leg of each any-copy item, or it waits.
+
+    The leg ends at the destination when it is served, else at the hub (on the next service
+    day the copy goes on from there).  Candidates are the served sites other than that end.  An
+    item with a copy already at the hub while its destination is closed waits: that copy goes
+    straight from the hub later, so no other copy is fetched.
+    """
+    legs, waiting = [], []
+    for it in items:
+        to = it.destination if it.destination in served else hub if hub in served else None
+        held = {site for site, _ in it.candidates}
+        if to is None or it.destination in held or (to == hub and hub in held):
+            waiting.append(it)
+            continue
+        sites = tuple(site for site, _ in it.candidates if site in served and site != to)
+        if not sites:
+            waiting.append(it)
+            continue
+        legs.append(AnyCopyLeg(it, to, f"{it.ref}>{to}", sites))
+    return legs, waiting
+
+
+def any_copy_shipment(leg: AnyCopyLeg) -> Shipment:
+    """One crate, collected at whichever candidate site the solver picks."""
+    return Shipment(
+        id=leg.shipment,
+        pickup=leg.sites[0],
+        delivery=leg.to,
+        size=1,
+        priority=leg.item.priority,
+        age=leg.item.age,
+        alternatives=leg.sites[1:],
+    )
+
+
+def chosen_copies(dp: DayProblem, solution: Solution) -> dict[str, tuple[str, str]]:
+    """For each routed any-copy item (by `ref`): the (site, barcode) the solver collects."""
+    pickup_at = {
+        stop.shipment: stop.site
+        for route in solution.routes
+        for stop in route.stops
+        if stop.kind == "pickup"
+    }
+    out = {}
+    for leg in dp.any_legs:
+        site = pickup_at.get(leg.shipment)
+        if site is not None:
+            out[leg.item.ref] = (site, dict(leg.item.candidates)[site])
+    return out

@@ -6,6 +6,10 @@ the configuration and the open transfers, solves, verifies and stores it as a dr
 `routes dispatch --date D` freezes it.  Every answer passes `transport.verify` before it is
 written; a problem that cannot be read, or an answer that fails the check, exits with status 1 and
 a message naming the cause.
+
+`plan`, `dispatch` and `import-transfers` talk to library staff, in Norwegian bokmål; `solve` is a
+tool for scripts and benchmarks and answers in English.  The day's sites come from each site's
+`hours` and `service_days` and the `[calendar]` closures (`transport.calendar`).
 """
 
 from __future__ import annotations
@@ -114,24 +118,42 @@ def _seconds(t: Any) -> float:
     return float(t.hour * 3600 + t.minute * 60)
 
 
+def service_calendar(settings: Any) -> Any:
+    """The `[calendar]` section as a `transport.calendar.ServiceCalendar`."""
+    from transport.calendar import Closure, ServiceCalendar, single_days
+
+    cal = settings.calendar
+    closures = single_days(cal.closed, "stengt")
+    for h in cal.holidays:
+        closures.append(
+            Closure(h.start, h.end, frozenset(h.kinds), frozenset(h.sites), h.name or "ferie")
+        )
+    for code, days in cal.site_closed.items():
+        closures += single_days(days, "stengt", [code])
+    return ServiceCalendar(tuple(closures))
+
+
 def _day_inputs(settings: Any, day: dt.date) -> tuple[list[Any], Any, Any]:
-    """Sites, fleet and distance provider for `day` from the configuration."""
+    """Sites, fleet and distance provider for `day` from the configuration and calendar."""
     from adapters.distance import CachedProvider, HaversineProvider
     from bokflyt.settings import WEEKDAYS, parse_window
     from transport.planner import FleetDay, SiteDay
+
+    calendar = service_calendar(settings)
 
     weekday = WEEKDAYS[day.weekday()]
     fleet = settings.fleet
     depot = fleet.depot or next((s.code for s in settings.sites if s.kind == "depot"), None)
     depot = depot or (settings.sites[0].code if settings.sites else None)
     if depot is None:
-        raise click.ClickException("no sites configured; nothing to plan")
+        raise click.ClickException("ingen avdelinger er satt opp; ingenting å planlegge")
     sites = []
     for s in settings.sites:
         windows = tuple(
             (_seconds(a), _seconds(b)) for a, b in map(parse_window, s.hours.get(weekday, []))
         )
-        served = s.service_days is None or weekday in s.service_days
+        served = s.code == depot or s.service_days is None or weekday in s.service_days
+        served = served and not calendar.is_closed(s.code, s.kind, day)
         if s.code == depot and not windows:
             windows = (
                 (_seconds(parse_window(fleet.shift)[0]), _seconds(parse_window(fleet.shift)[1])),
@@ -177,44 +199,83 @@ def _hhmm(seconds: float) -> str:
 @click.pass_obj
 def plan_cmd(ctx: Any, day: dt.datetime, time_limit: float) -> None:
     """Plan DATE's van routes from open transfers; replaces a draft, never a dispatched plan."""
-    from transport.plan_store import PlanError, pending_items, save_plan
-    from transport.planner import build_day
+    from transport.plan_store import PlanError, pending_any_copy, pending_items, save_plan
+    from transport.planner import build_day, chosen_copies
     from transport.solve import solve
     from transport.verify import InfeasibleSolution, check
 
     when = day.date()
-    sites, fleet_day, provider = _day_inputs(ctx.settings(), when)
+    settings = ctx.settings()
+    sites, fleet_day, provider = _day_inputs(settings, when)
     factory = ctx.sessions()
     with factory.begin() as session:
         items, notes = pending_items(session, when)
+        any_items, any_notes = pending_any_copy(session, when)
         matrix = provider.matrix([(s.lat, s.lon) for s in sites])
-        dp = build_day(sites, fleet_day, items, matrix.durations, matrix.distances, str(when))
+        dp = build_day(
+            sites,
+            fleet_day,
+            items,
+            matrix.durations,
+            matrix.distances,
+            str(when),
+            any_copy=any_items,
+        )
         solution = solve(dp.problem, time_limit=time_limit)
         try:
             check(dp.problem, solution)
         except InfeasibleSolution as e:
-            raise click.ClickException(f"plan failed verification, not stored: {e}") from None
+            raise click.ClickException(
+                f"kjøreplanen besto ikke kontrollen og er ikke lagret: {e}"
+            ) from None
         try:
             plan = save_plan(session, when, dp, solution)
         except PlanError as e:
             raise click.ClickException(str(e)) from None
+        waiting = len(dp.waiting) + len(dp.any_waiting)
         click.echo(
-            f"{when}: draft plan, {plan.vehicles} van(s), {plan.distance_m / 1000:.1f} km, "
-            f"{len(dp.crates)} crate(s) on {len(dp.problem.shipments)} leg(s), "
-            f"{len(dp.waiting)} item(s) waiting for a service day"
+            f"{when}: utkast til kjøreplan, {plan.vehicles} bil(er), "
+            f"{plan.distance_m / 1000:.1f} km, {len(plan.crates)} kasse(r) på "
+            f"{len(dp.problem.shipments)} strekning(er), {waiting} eksemplar(er) venter på "
+            "en kjøredag"
         )
+        for line in _closed_lines(settings, when):
+            click.echo(line)
         for route in solution.routes:
             click.echo(
-                f"van {route.van}: leaves {_hhmm(route.depart)}, back {_hhmm(route.arrive)}"
-                + (f", break {_hhmm(route.break_start)}" if route.break_start else "")
+                f"bil {route.van}: kjører {_hhmm(route.depart)}, tilbake {_hhmm(route.arrive)}"
+                + (f", pause {_hhmm(route.break_start)}" if route.break_start else "")
             )
             for s in route.stops:
-                verb = "collect" if s.kind == "pickup" else "deliver"
-                click.echo(f"  {_hhmm(s.start)} {s.site:<6} {verb} {s.shipment} (load {s.load})")
+                verb = "hent" if s.kind == "pickup" else "lever"
+                click.echo(f"  {_hhmm(s.start)} {s.site:<6} {verb} {s.shipment} (last {s.load})")
+        for ref, (site, barcode) in sorted(chosen_copies(dp, solution).items()):
+            click.echo(f"valgt eksemplar for overføring {ref[1:]}: {barcode} hentes på {site}")
         for d in solution.dropped:
-            click.echo(f"not today: {d.shipment}: {d.reason}")
-        for n in notes:
-            click.echo(f"note: {n}")
+            click.echo(f"ikke i dag: {d.shipment}: {d.reason}")
+        for n in notes + any_notes:
+            click.echo(f"merk: {n}")
+
+
+def _closed_lines(settings: Any, day: dt.date) -> list[str]:
+    """One line per site closed on `day`, with the next day the van may come."""
+    from bokflyt.settings import WEEKDAYS
+    from transport.calendar import next_service_day
+
+    calendar = service_calendar(settings)
+    lines = []
+    for s in settings.sites:
+        closure = calendar.closure(s.code, s.kind, day)
+        if closure is None:
+            continue
+        service = None
+        if s.service_days is not None:
+            service = {WEEKDAYS.index(d) for d in s.service_days}
+        open_days = {WEEKDAYS.index(d) for d, w in s.hours.items() if w} or set(range(7))
+        nxt = next_service_day(calendar, s.code, s.kind, day, service, open_days)
+        after = f"neste kjøredag {nxt.isoformat()}" if nxt else "ingen kjøredag de neste ukene"
+        lines.append(f"stengt i dag: {s.code} ({closure.label}); {after}")
+    return lines
 
 
 @routes.command("dispatch")
@@ -237,7 +298,9 @@ def dispatch_cmd(ctx: Any, day: dt.datetime) -> None:
             plan = dispatch(session, when, fleet_day.hub)
         except PlanError as e:
             raise click.ClickException(str(e)) from None
-        click.echo(f"{when}: plan dispatched ({plan.vehicles} van(s), {len(plan.stops)} stops)")
+        click.echo(
+            f"{when}: kjøreplanen er sendt ut ({plan.vehicles} bil(er), {len(plan.stops)} stopp)"
+        )
 
 
 @routes.command("import-transfers")
@@ -261,7 +324,7 @@ def import_transfers_cmd(ctx: Any, csv_path: Path, reason: str) -> None:
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise click.ClickException(f"{csv_path}: no such file") from None
+        raise click.ClickException(f"{csv_path}: finner ikke filen") from None
     try:
         requests = unique(read_transfer_csv(text, default_reason=reason))
     except TransferError as e:
@@ -272,7 +335,7 @@ def import_transfers_cmd(ctx: Any, csv_path: Path, reason: str) -> None:
             {c for r in requests for c in (r.to_site, r.from_site) if c and c not in known}
         )
         if unknown:
-            raise click.ClickException(f"{csv_path}: unknown site code(s): {', '.join(unknown)}")
+            raise click.ClickException(f"{csv_path}: ukjente avdelingskoder: {', '.join(unknown)}")
         for r in requests:
             session.add(
                 Transfer(
@@ -287,4 +350,4 @@ def import_transfers_cmd(ctx: Any, csv_path: Path, reason: str) -> None:
                     status="open",
                 )
             )
-    click.echo(f"{len(requests)} transfer(s) imported from {csv_path.name}")
+    click.echo(f"{len(requests)} overføring(er) importert fra {csv_path.name}")

@@ -42,7 +42,7 @@ def seeded(
         encoding="utf-8",
     )
     code, out = _run(config_file, "import-transfers", str(csv_file))
-    assert code == 0 and "8 transfer(s)" in out, out
+    assert code == 0 and "8 overføring(er)" in out, out
     return config_file
 
 
@@ -66,7 +66,7 @@ def test_plan_replan_dispatch_freeze(
     caplog.set_level(logging.DEBUG)
     code, out = _run(seeded, "plan", "--date", MONDAY, "--time-limit", "2")
     assert code == 0, out
-    assert "draft plan" in out and "deliver" in out
+    assert "utkast til kjøreplan" in out and " lever " in out and " hent " in out
     with session_factory() as s:
         first = s.scalar(select(RoutePlan))
         assert first is not None and first.status == "draft" and first.stops
@@ -77,7 +77,7 @@ def test_plan_replan_dispatch_freeze(
     code, out = _run(seeded, "dispatch", "--date", MONDAY)
     assert code == 0, out
     code, out = _run(seeded, "plan", "--date", MONDAY, "--time-limit", "2")
-    assert code == 1 and "dispatched" in out
+    assert code == 1 and "sendt ut og endres ikke" in out
     with session_factory() as s:
         plan = s.scalar(select(RoutePlan))
         assert plan is not None and plan.status == "dispatched"
@@ -95,4 +95,36 @@ def test_plan_replan_dispatch_freeze(
 def test_dispatch_without_plan_fails(seeded: Path) -> None:
     """Dispatching a day with no plan exits 1 with a reason."""
     code, out = _run(seeded, "dispatch", "--date", "2026-12-02")
-    assert code == 1 and "no plan" in out
+    assert code == 1 and "ingen kjøreplan" in out
+
+
+def test_closed_site_is_reached_via_the_hub(
+    seeded: Path, session_factory: sessionmaker[Session]
+) -> None:
+    """With SKA closed on the day by `[calendar]`, no van stops at SKA: BEK's books for SKA go to
+    the hub (SAN), and the summary names the closure and SKA's next service day."""
+    with seeded.open("a", encoding="utf-8") as f:
+        f.write(f'\n[calendar]\nsite_closed = {{ SKA = ["{MONDAY}"] }}\n')
+    code, out = _run(seeded, "plan", "--date", MONDAY, "--time-limit", "1")
+    assert code == 0, out
+    assert "stengt i dag: SKA (stengt); neste kjøredag 2026-12-02" in out, out
+    with session_factory() as s:
+        plan = s.scalar(select(RoutePlan))
+        assert plan is not None and plan.stops
+        assert "SKA" not in {stop.site for stop in plan.stops}
+        legs = {(c.origin, c.destination) for c in plan.crates}
+        assert ("BEK", "SAN") in legs and not any("SKA" in leg for leg in legs)
+
+
+def test_school_holiday_keeps_schools_off_the_route(seeded: Path) -> None:
+    """A holiday for kind "school" closes SKA but not the branches."""
+    with seeded.open("a", encoding="utf-8") as f:
+        f.write(
+            '\n[calendar]\nholidays = [{ from = "2026-11-23", to = "2026-12-06", '
+            'kinds = ["school"], name = "skoleferie" }]\n'
+        )
+    code, out = _run(seeded, "plan", "--date", MONDAY, "--time-limit", "1")
+    assert code == 0, out
+    assert "stengt i dag: SKA (skoleferie); neste kjøredag 2026-12-07" in out
+    stops = [line.split()[1] for line in out.splitlines() if line.startswith("  ")]
+    assert "BEK" in stops and "SKA" not in stops
