@@ -116,12 +116,39 @@ def stats(app: AppContext, as_json: bool) -> None:
         click.echo(f"  uten kjent sted: {figures['items_without_site']} eksemplarer")
 
 
-# Capabilities: each module in bokflyt.commands provides one group.
+# Capabilities: each module in bokflyt.commands provides its commands.
+from bokflyt.commands.crates import crates  # noqa: E402
+from bokflyt.commands.deviations import deviations  # noqa: E402
+from bokflyt.commands.items import items  # noqa: E402
+from bokflyt.commands.merge import clusters, merge  # noqa: E402
 from bokflyt.commands.routes import routes  # noqa: E402
+from bokflyt.commands.routes_print import print_cmd  # noqa: E402
+from bokflyt.commands.search import reindex_command, search_command  # noqa: E402
 from bokflyt.commands.sheets import sheets  # noqa: E402
+from bokflyt.commands.slips import slips  # noqa: E402
+from bokflyt.commands.sync import import_command, quarantine_group, sync_command  # noqa: E402
+from bokflyt.commands.transfers import transfers  # noqa: E402
+from bokflyt.commands.users import users  # noqa: E402
 
-cli.add_command(routes)
-cli.add_command(sheets)
+routes.add_command(print_cmd)
+for _command in (
+    sync_command,
+    import_command,
+    quarantine_group,
+    merge,
+    clusters,
+    search_command,
+    reindex_command,
+    transfers,
+    routes,
+    crates,
+    items,
+    slips,
+    deviations,
+    sheets,
+    users,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:
