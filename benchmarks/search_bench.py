@@ -462,6 +462,9 @@ def generate(engine: Engine, n: int, seed: int) -> Corpus:
         with engine.begin() as connection:
             connection.execute(insert(SourceRecord), records)
             connection.execute(insert(ItemRow), items)
+    with engine.begin() as connection:  # planner statistics, as autovacuum would have them
+        connection.execute(text("ANALYZE source_records"))
+        connection.execute(text("ANALYZE items"))
     print(f"  generated {n:,} clusters ({pk:,} records) in {time.perf_counter() - started:.0f} s")
     return corpus
 
