@@ -22,6 +22,10 @@ from typing import Any
 
 import click
 
+from bokflyt.planning import service_calendar
+
+__all__ = ["routes", "service_calendar"]
+
 log = logging.getLogger(__name__)
 
 
@@ -114,68 +118,6 @@ def solve_cmd(
             click.echo(f"  dropped {d.shipment}: {d.reason}", err=True)
 
 
-def _seconds(t: Any) -> float:
-    return float(t.hour * 3600 + t.minute * 60)
-
-
-def service_calendar(settings: Any) -> Any:
-    """The `[calendar]` section as a `transport.calendar.ServiceCalendar`."""
-    from transport.calendar import Closure, ServiceCalendar, single_days
-
-    cal = settings.calendar
-    closures = single_days(cal.closed, "stengt")
-    for h in cal.holidays:
-        closures.append(
-            Closure(h.start, h.end, frozenset(h.kinds), frozenset(h.sites), h.name or "ferie")
-        )
-    for code, days in cal.site_closed.items():
-        closures += single_days(days, "stengt", [code])
-    return ServiceCalendar(tuple(closures))
-
-
-def _day_inputs(settings: Any, day: dt.date) -> tuple[list[Any], Any, Any]:
-    """Sites, fleet and distance provider for `day` from the configuration and calendar."""
-    from adapters.distance import CachedProvider, HaversineProvider
-    from bokflyt.settings import WEEKDAYS, parse_window
-    from transport.planner import FleetDay, SiteDay
-
-    calendar = service_calendar(settings)
-
-    weekday = WEEKDAYS[day.weekday()]
-    fleet = settings.fleet
-    depot = fleet.depot or next((s.code for s in settings.sites if s.kind == "depot"), None)
-    depot = depot or (settings.sites[0].code if settings.sites else None)
-    if depot is None:
-        raise click.ClickException("ingen avdelinger er satt opp; ingenting å planlegge")
-    sites = []
-    for s in settings.sites:
-        windows = tuple(
-            (_seconds(a), _seconds(b)) for a, b in map(parse_window, s.hours.get(weekday, []))
-        )
-        served = s.code == depot or s.service_days is None or weekday in s.service_days
-        served = served and not calendar.is_closed(s.code, s.kind, day)
-        if s.code == depot and not windows:
-            windows = (
-                (_seconds(parse_window(fleet.shift)[0]), _seconds(parse_window(fleet.shift)[1])),
-            )
-        sites.append(SiteDay(s.code, s.lat, s.lon, windows, served))
-    shift = tuple(map(_seconds, parse_window(fleet.shift)))
-    brk = tuple(map(_seconds, parse_window(fleet.break_window)))
-    fleet_day = FleetDay(
-        vans=tuple((v.name, v.capacity_crates or fleet.van_capacity) for v in fleet.van_list()),
-        depot=depot,
-        hub=fleet.hub or depot,
-        shift=(shift[0], shift[1]),
-        break_window=(brk[0], brk[1]) if fleet.break_minutes else None,
-        break_minutes=fleet.break_minutes,
-        service_s=fleet.service_minutes * 60,
-        per_crate_s=fleet.minutes_per_crate * 60,
-        books_per_crate=fleet.crate_capacity,
-    )
-    provider = CachedProvider(HaversineProvider(fleet.road_factor, fleet.average_speed_kmh))
-    return sites, fleet_day, provider
-
-
 def _hhmm(seconds: float) -> str:
     m = int(round(seconds / 60))
     return f"{m // 60:02d}:{m % 60:02d}"
@@ -199,40 +141,18 @@ def _hhmm(seconds: float) -> str:
 @click.pass_obj
 def plan_cmd(ctx: Any, day: dt.datetime, time_limit: float) -> None:
     """Plan DATE's van routes from open transfers; replaces a draft, never a dispatched plan."""
-    from transport.plan_store import PlanError, pending_any_copy, pending_items, save_plan
-    from transport.planner import build_day, chosen_copies
-    from transport.solve import solve
-    from transport.verify import InfeasibleSolution, check
+    from bokflyt.planning import PlanningError, plan_day
+    from transport.planner import chosen_copies
 
     when = day.date()
     settings = ctx.settings()
-    sites, fleet_day, provider = _day_inputs(settings, when)
-    factory = ctx.sessions()
-    with factory.begin() as session:
-        items, notes = pending_items(session, when)
-        any_items, any_notes = pending_any_copy(session, when)
-        matrix = provider.matrix([(s.lat, s.lon) for s in sites])
-        dp = build_day(
-            sites,
-            fleet_day,
-            items,
-            matrix.durations,
-            matrix.distances,
-            str(when),
-            any_copy=any_items,
-        )
-        solution = solve(dp.problem, time_limit=time_limit)
+    with ctx.sessions().begin() as session:
         try:
-            check(dp.problem, solution)
-        except InfeasibleSolution as e:
-            raise click.ClickException(
-                f"kjøreplanen besto ikke kontrollen og er ikke lagret: {e}"
-            ) from None
-        try:
-            plan = save_plan(session, when, dp, solution)
-        except PlanError as e:
+            planned = plan_day(session, settings, when, time_limit)
+        except PlanningError as e:
             raise click.ClickException(str(e)) from None
-        waiting = len(dp.waiting) + len(dp.any_waiting)
+        plan, dp, solution = planned.plan, planned.problem, planned.solution
+        waiting = planned.waiting
         click.echo(
             f"{when}: utkast til kjøreplan, {plan.vehicles} bil(er), "
             f"{plan.distance_m / 1000:.1f} km, {len(plan.crates)} kasse(r) på "
@@ -253,7 +173,7 @@ def plan_cmd(ctx: Any, day: dt.datetime, time_limit: float) -> None:
             click.echo(f"valgt eksemplar for overføring {ref[1:]}: {barcode} hentes på {site}")
         for d in solution.dropped:
             click.echo(f"ikke i dag: {d.shipment}: {d.reason}")
-        for n in notes + any_notes:
+        for n in planned.notes:
             click.echo(f"merk: {n}")
 
 
@@ -289,13 +209,16 @@ def _closed_lines(settings: Any, day: dt.date) -> list[str]:
 @click.pass_obj
 def dispatch_cmd(ctx: Any, day: dt.datetime) -> None:
     """Freeze DATE's plan: later planning never changes it; its transfers move on."""
+    from bokflyt.planning import hub_code
     from transport.plan_store import PlanError, dispatch
 
     when = day.date()
-    _, fleet_day, _ = _day_inputs(ctx.settings(), when)
+    hub = hub_code(ctx.settings())
+    if hub is None:
+        raise click.ClickException("ingen avdelinger er satt opp; ingenting å sende ut")
     with ctx.sessions().begin() as session:
         try:
-            plan = dispatch(session, when, fleet_day.hub)
+            plan = dispatch(session, when, hub)
         except PlanError as e:
             raise click.ClickException(str(e)) from None
         click.echo(

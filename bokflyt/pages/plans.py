@@ -3,8 +3,10 @@
 Read from `transport.models` (stored by `bokflyt routes plan`); dispatching calls
 `transport.plan_store.dispatch`, the same function as `bokflyt routes dispatch`, and needs
 `Permission.DISPATCH_PLAN` (logistics, admin): a librarian can look but not send the vans.
-Planning itself (running the solver) stays on the command line and cron for now; route sheet
-downloads plug in here when `transport.sheets` offers them to the web.
+"Planlegg i morgen" (`Permission.PLAN_ROUTES`) runs `bokflyt.planning.plan_day`, the same steps
+as `bokflyt routes plan`, with a short time limit so the page answers within seconds; the draft
+replaces an earlier draft, never a dispatched plan. The printed documents are served by
+`bokflyt.pages.plan_print`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bokflyt.auth import Permission
+from bokflyt.messages import t
 from bokflyt.pages.common import DbSession, NavEntry, PageGroup, Viewer, render, require
+from bokflyt.planning import PlanningError, hub_code, plan_day
 from bokflyt.settings import Settings
 from transport.models import RoutePlan
 from transport.plan_store import PlanError, dispatch
@@ -29,6 +33,10 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 CanView = Annotated[Viewer, Depends(require(Permission.VIEW_PLANS))]
 CanDispatch = Annotated[Viewer, Depends(require(Permission.DISPATCH_PLAN))]
+CanPlan = Annotated[Viewer, Depends(require(Permission.PLAN_ROUTES))]
+# Seconds the solver gets when planning from the page: a good plan for a municipality's
+# handful of vans in the time a person waits; `bokflyt routes plan` can search longer.
+WEB_TIME_LIMIT = 3.0
 Day = Annotated[dt.date, Path(description="YYYY-MM-DD")]
 
 
@@ -70,15 +78,6 @@ def clock(seconds: float) -> str:
     """Seconds after midnight as HH:MM."""
     minutes = int(round(seconds / 60))
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def hub_code(settings: Settings) -> str | None:
-    """The sorting hub, chosen as `bokflyt routes` chooses it (hub, else depot, else first)."""
-    depot = settings.fleet.depot or next(
-        (s.code for s in settings.sites if s.kind == "depot"), None
-    )
-    depot = depot or (settings.sites[0].code if settings.sites else None)
-    return settings.fleet.hub or depot
 
 
 def plan_out(session: Session, settings: Settings, day: dt.date) -> PlanOut | None:
@@ -134,6 +133,17 @@ def plan_page(
     dato: Annotated[dt.date | None, Query()] = None,
 ) -> Response:
     day = dato or dt.date.today()
+    return _plan_page(request, viewer, session, day)
+
+
+def _plan_page(
+    request: Request,
+    viewer: Viewer,
+    session: Session,
+    day: dt.date,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     plan = plan_out(session, _settings(request), day)
     context = {
         "day": day,
@@ -141,8 +151,31 @@ def plan_page(
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "can_dispatch": viewer.can(Permission.DISPATCH_PLAN),
+        "can_plan": viewer.can(Permission.PLAN_ROUTES),
+        "can_print": viewer.can(Permission.PRINT_SHEETS),
+        "tomorrow": dt.date.today() + dt.timedelta(days=1),
+        "error": error,
     }
-    return render(request, viewer, "plan.html", context)
+    return render(request, viewer, "plan.html", context, status_code=status_code)
+
+
+def _plan(request: Request, session: Session, viewer: Viewer, day: dt.date) -> None:
+    """Plan `day` and commit the draft; `PlanningError` (bokmål) when it cannot be stored."""
+    planned = plan_day(session, _settings(request), day, WEB_TIME_LIMIT)
+    session.commit()
+    log.info("plan for %s made by %s: %d van(s)", day, viewer.username, planned.plan.vehicles)
+
+
+@router.post("/plan/imorgen", include_in_schema=False)
+def plan_tomorrow_form(request: Request, viewer: CanPlan, session: DbSession) -> Response:
+    day = dt.date.today() + dt.timedelta(days=1)
+    try:
+        _plan(request, session, viewer, day)
+    except PlanningError as exc:
+        session.rollback()
+        message = t("plan.failed", reason=str(exc))
+        return _plan_page(request, viewer, session, day, error=message, status_code=409)
+    return RedirectResponse(f"/plan?dato={day.isoformat()}", status_code=303)
 
 
 def _dispatch(request: Request, session: Session, viewer: Viewer, day: dt.date) -> None:
@@ -169,6 +202,20 @@ def api_plan(request: Request, day: Day, _viewer: CanView, session: DbSession) -
     plan = plan_out(session, _settings(request), day)
     if plan is None:
         raise HTTPException(status_code=404, detail="no plan for this day")
+    return plan
+
+
+@router.post("/api/plans/{day}/plan", response_model=PlanOut, tags=["transport"])
+def api_plan_day(request: Request, day: Day, viewer: CanPlan, session: DbSession) -> PlanOut:
+    """Plan the day from the open transfers (as `bokflyt routes plan`) and store the draft;
+    409 with the reason in bokmål when it cannot (e.g. the plan is dispatched already)."""
+    try:
+        _plan(request, session, viewer, day)
+    except PlanningError as exc:
+        session.rollback()
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    plan = plan_out(session, _settings(request), day)
+    assert plan is not None
     return plan
 
 

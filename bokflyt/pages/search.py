@@ -1,13 +1,11 @@
-"""The search page and the record page, for people, on top of `catalog.search`.
+"""The search page, for people, on top of `catalog.search`.
 
 The JSON for the same data is `bokflyt.api_search` (`/api/search`, `/api/records/{cluster}`);
-these pages call the same functions and render them. The search form is a GET (a search
+this page calls the same functions and renders them. The record page it links to lives in
+`bokflyt.pages.record`. The search form is a GET (a search
 changes nothing, and its URL can be bookmarked or sent to a colleague); facets are links that
 add or remove one filter. A librarian's own site (`users add --site`) is preselected so that
 copies on the shelf there come first.
-
-Not here yet: the merge explanation and split/join (catalogue merge), and "send a copy to"
-(transport); they plug in as forms on the record page when those packages offer them.
 """
 
 from __future__ import annotations
@@ -25,13 +23,12 @@ from bokflyt.messages import t
 from bokflyt.pages.common import DbSession, NavEntry, PageGroup, Viewer, render, require
 from bokflyt.settings import Settings
 from catalog.query import QueryError
-from catalog.search import SearchRequest, get_cluster, search
+from catalog.search import SearchRequest, search
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 CanSearch = Annotated[Viewer, Depends(require(Permission.SEARCH))]
-CanView = Annotated[Viewer, Depends(require(Permission.VIEW_RECORD))]
 MAX_QUERY = 2000
 FILTERS = ("site", "available", "format", "language", "audience", "held_at")
 
@@ -45,7 +42,7 @@ def label(kind: str, code: str | None, fallback: str | None = None) -> str:
     return (fallback or code) if text == key else text
 
 
-def _site_names(request: Request) -> list[tuple[str, str]]:
+def site_names(request: Request) -> list[tuple[str, str]]:
     settings: Settings = request.app.state.settings
     return sorted(((s.code, s.name) for s in settings.sites), key=lambda pair: pair[1])
 
@@ -92,7 +89,7 @@ def search_page(
         "q": q,
         "params": params,
         "links": Links(params),
-        "sites": _site_names(request),
+        "sites": site_names(request),
         "label": label,
         "result": None,
         "error": None,
@@ -118,23 +115,6 @@ def search_page(
         log.exception("search page failed for %r", q[:200])
         raise HTTPException(status_code=503, detail="search unavailable") from None
     return render(request, viewer, "search.html", context)
-
-
-@router.get("/post/{cluster}", include_in_schema=False)
-def record_page(
-    request: Request,
-    cluster: str,
-    viewer: CanView,
-    session: DbSession,
-    site: str | None = None,
-) -> Response:
-    try:
-        hit = get_cluster(session, cluster, site or viewer.site_code)
-    except QueryError as exc:
-        raise HTTPException(status_code=400, detail=exc.reason) from None
-    if hit is None:
-        raise HTTPException(status_code=404, detail="no such record")
-    return render(request, viewer, "record.html", {"hit": hit, "label": label})
 
 
 PAGES = PageGroup(

@@ -11,9 +11,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -122,16 +124,16 @@ def _seed(session_factory: sessionmaker[Session]) -> int:
         return record.id
 
 
-@pytest.fixture
-def live(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[Live]:
-    """A uvicorn server for this test's database on a free loopback port."""
+@contextmanager
+def serve(engine: Engine, sites: list[dict[str, Any]], quarantine_id: int) -> Iterator[Live]:
+    """Run the app for `engine` with `sites` in uvicorn on a free loopback port."""
     import uvicorn
 
-    quarantine_id = _seed(session_factory)
     settings = settings_from_mapping(
         {
             "database": {"url": engine.url.render_as_string(hide_password=False)},
-            "sites": SITES,
+            "sites": sites,
+            "fleet": {"depot": "SAN"},
             "web": {"secret_key": "browser-test-secret-" + "k" * 32, "cookie_secure": False},
         }
     )
@@ -152,6 +154,13 @@ def live(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[Liv
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture
+def live(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[Live]:
+    """A uvicorn server for this test's database on a free loopback port."""
+    with serve(engine, SITES, _seed(session_factory)) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -471,3 +480,84 @@ def test_librarian_cannot_dispatch_a_plan(
     assert refused.status == 403
     plan = page.request.get(f"{live.url}/api/plans/{PLAN_DAY}").json()
     assert plan["status"] == "draft"
+
+
+EVERY_DAY = {d: ["08:00-16:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture
+def live_every_day(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[Live]:
+    """The server with both sites open every day, so "tomorrow" can be planned any day."""
+    sites = [{**site, "hours": EVERY_DAY} for site in SITES]
+    with serve(engine, sites, _seed(session_factory)) as running:
+        yield running
+
+
+def test_the_whole_day_from_search_to_the_printed_route_sheet(
+    browser: Browser, live_every_day: Live, session_factory: sessionmaker[Session]
+) -> None:
+    """Librarian: search → record → send a copy to the school; logistics: plan tomorrow →
+    download the route sheet PDF naming the school; each role refused the other's action."""
+    from pypdf import PdfReader
+
+    live = live_every_day
+    _seed_catalogue(session_factory)
+    tomorrow = date.today() + timedelta(days=1)
+    librarian = browser.new_context(viewport={"width": 1024, "height": 768}, locale="nb-NO")
+    page = librarian.new_page()
+    log_in(page, live, "lise")
+    page.get_by_role("link", name="Søk").first.click()
+    page.get_by_label("Søk etter tittel, forfatter, emne eller ISBN").fill("Sult")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Sult", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sult")
+    send = page.get_by_role("region", name="Send et eksemplar til en skole eller filial")
+    send.get_by_label("Send til").select_option(label="Bekkestua skole")
+    send.get_by_role("button", name="Send et eksemplar").click()
+    expect(page.get_by_role("status").filter(has_text="Overføring")).to_contain_text(
+        "hentes på Sandvika bibliotek og kjøres til Bekkestua skole"
+    )
+    shoot(page, "12-record-copy-sent")
+    expect(page.get_by_role("heading", name="Sammenslåing", exact=True)).to_be_visible()
+    page.goto(f"{live.url}/plan")
+    expect(page.get_by_role("button", name="Planlegg i morgen")).to_have_count(0)
+    token = page.request.get(f"{live.url}/api/me").json()["csrf_token"]
+    refused = page.request.post(f"{live.url}/plan/imorgen", form={"csrf_token": token})
+    assert refused.status == 403  # a librarian does not plan the vans
+    librarian.close()
+
+    logistics = browser.new_context(
+        viewport={"width": 1024, "height": 768}, locale="nb-NO", accept_downloads=True
+    )
+    page = logistics.new_page()
+    log_in(page, live, "leo")
+    page.get_by_role("link", name="Kjøreplan").first.click()
+    page.get_by_role("button", name="Planlegg i morgen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Kjøreplan {tomorrow:%d.%m.%Y}", timeout=30_000
+    )
+    expect(page.get_by_role("row").filter(has_text="Bekkestua skole").first).to_be_visible()
+    shoot(page, "13-plan-tomorrow")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Kjøreliste for alle biler (PDF)").click()
+    download = info.value
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    saved = SHOTS / "14-route-sheet.pdf"
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(saved).pages)
+    assert "Bekkestua skole" in text
+    page.get_by_role("link", name="Kjøreliste med kart (nettside)").click()
+    expect(page.locator("svg").first).to_be_visible()
+    band = page.locator("header.band").first  # its inline print styles pass the page's CSP
+    assert band.evaluate("e => getComputedStyle(e).display") == "flex"
+    shoot(page, "14-route-sheet-html")
+    token = page.request.get(f"{live.url}/api/me").json()["csrf_token"]
+    record = page.goto(f"{live.url}/post/c-sult")
+    assert record is not None and record.status == 200
+    expect(page.get_by_role("heading", name="Sammenslåing", exact=True)).to_have_count(0)
+    split = page.request.post(
+        f"{live.url}/post/c-sult/split", form={"record": "public:1", "csrf_token": token}
+    )
+    assert split.status == 403  # logistics staff do not merge records
+    logistics.close()
