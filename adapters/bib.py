@@ -1,8 +1,11 @@
-"""pymarc.Record → BibRecord: the bibliographic fields matching and search need, as catalogued.
+"""MARC record → BibRecord: the bibliographic fields matching and search need, as catalogued.
 
 Values are taken as the cataloguer typed them, only stripped of the ISBD punctuation that MARC
 puts at the end of subfields (" /", " :", " ;", ","), because matching must be able to explain
 itself in terms of the record. Normalisation (ISBN-10 → 13, case folding) is the catalogue's job.
+
+The mapping reads `adapters.marc.MarcData` (plain tuples straight from the XML); a
+`pymarc.Record` (ISO 2709, tests) is accepted and converted once at the boundary.
 
 A record without a control number (001) or without a title (245) is not a bibliographic record
 bokflyt can keep: `to_bib` raises `NotBibliographic` and the caller quarantines it.
@@ -15,6 +18,7 @@ from collections.abc import Iterable
 
 import pymarc
 
+from adapters.marc import DataField, MarcData, as_data
 from catalog.records import BibRecord, Item
 
 _TRAILING = re.compile(r"[\s/:;,=]+$")
@@ -23,27 +27,6 @@ _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 
 class NotBibliographic(ValueError):
     """The record lacks what every bibliographic record has (001, 245)."""
-
-
-class _Fields:
-    """The record's fields by tag, built once: pymarc's `get_fields` scans every field per call."""
-
-    def __init__(self, record: pymarc.Record) -> None:
-        self.by_tag: dict[str, list[pymarc.Field]] = {}
-        for fld in record.fields:
-            self.by_tag.setdefault(fld.tag, []).append(fld)
-
-    def get_fields(self, *tags: str) -> list[pymarc.Field]:
-        if len(tags) == 1:
-            return self.by_tag.get(tags[0], [])
-        return [f for tag in tags for f in self.by_tag.get(tag, [])]
-
-    def get(self, tag: str) -> pymarc.Field | None:
-        found = self.by_tag.get(tag)
-        return found[0] if found else None
-
-    def starting_with(self, digit: str) -> list[pymarc.Field]:
-        return [f for tag in sorted(self.by_tag) if tag[0] == digit for f in self.by_tag[tag]]
 
 
 def _clean(value: str | None) -> str | None:
@@ -58,31 +41,32 @@ def _clean(value: str | None) -> str | None:
     return text or None
 
 
-def _first(record: _Fields, tag: str, code: str) -> str | None:
+def _first(record: MarcData, tag: str, code: str) -> str | None:
     for field in record.get_fields(tag):
-        for value in field.get_subfields(code):
-            cleaned = _clean(value)
-            if cleaned:
-                return cleaned
+        for sub_code, value in field.subfields:
+            if sub_code == code:
+                cleaned = _clean(value)
+                if cleaned:
+                    return cleaned
     return None
 
 
-def _all(record: _Fields, tags: Iterable[str], code: str) -> tuple[str, ...]:
+def _all(record: MarcData, tags: Iterable[str], code: str) -> tuple[str, ...]:
     values: list[str] = []
     for field in record.get_fields(*tags):
-        for value in field.get_subfields(code):
+        for value in field.values(code):
             cleaned = _clean(value)
             if cleaned and cleaned not in values:
                 values.append(cleaned)
     return tuple(values)
 
 
-def _joined(field: pymarc.Field, codes: str) -> str | None:
-    parts = [v.strip() for sub in field.subfields if sub.code in codes for v in [sub.value] if v]
+def _joined(field: DataField, codes: str) -> str | None:
+    parts = [value.strip() for code, value in field.subfields if code in codes and value]
     return _clean(" ".join(parts)) if parts else None
 
 
-def _name(field: pymarc.Field) -> str | None:
+def _name(field: DataField) -> str | None:
     codes = "abcdq" if field.tag.endswith("00") else "abcdn"
     return _joined(field, codes)
 
@@ -93,18 +77,18 @@ def _isbn(value: str) -> str | None:
     return token or None
 
 
-def _year(record: _Fields, fixed: str | None) -> int | None:
+def _year(record: MarcData, fixed: str | None) -> int | None:
     if fixed and len(fixed) >= 11 and fixed[7:11].isdigit():
         return int(fixed[7:11])
     for field in record.get_fields("264", "260"):
-        for value in field.get_subfields("c"):
+        for value in field.values("c"):
             match = _YEAR.search(value)
             if match:
                 return int(match.group(1))
     return None
 
 
-def _language(fixed: str | None, record: _Fields) -> str | None:
+def _language(fixed: str | None, record: MarcData) -> str | None:
     if fixed and len(fixed) >= 38:
         code = fixed[35:38].strip().lower()
         if code and code not in ("|||", "und", "   ") and code.isalpha():
@@ -113,10 +97,10 @@ def _language(fixed: str | None, record: _Fields) -> str | None:
     return value[:3].lower() if value else None
 
 
-def _types(record: _Fields, tag: str) -> tuple[str, ...]:
+def _types(record: MarcData, tag: str) -> tuple[str, ...]:
     values: list[str] = []
     for field in record.get_fields(tag):
-        names = field.get_subfields("a") or field.get_subfields("b")
+        names = field.values("a") or field.values("b")
         for value in names:
             cleaned = _clean(value)
             if cleaned and cleaned not in values:
@@ -124,43 +108,48 @@ def _types(record: _Fields, tag: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _publication(record: _Fields) -> tuple[str | None, str | None]:
+def _publication(record: MarcData) -> tuple[str | None, str | None]:
     """Publisher and place, preferring 264 with indicator 2 = 1 (publication) over 260."""
-    fields = [f for f in record.get_fields("264") if f.indicator2 == "1"]
+    fields = [f for f in record.get_fields("264") if f.ind2 == "1"]
     fields += record.get_fields("260")
     for field in fields:
-        publisher = next((c for v in field.get_subfields("b") if (c := _clean(v))), None)
-        place = next((c for v in field.get_subfields("a") if (c := _clean(v))), None)
+        publisher = next((c for v in field.values("b") if (c := _clean(v))), None)
+        place = next((c for v in field.values("a") if (c := _clean(v))), None)
         if publisher or place:
             return publisher, place
     return None, None
 
 
-def to_bib(marc: pymarc.Record, source: str, items: tuple[Item, ...] = ()) -> BibRecord:
+def _subjects(record: MarcData) -> tuple[str, ...]:
+    """6XX headings, tags in ascending order, fields in record order within a tag."""
+    tags = sorted(tag for tag in record.data if tag[:1] == "6")
+    return tuple(
+        s for tag in tags for f in record.data[tag] if (s := _joined(f, "abvxyz")) is not None
+    )
+
+
+def to_bib(marc: MarcData | pymarc.Record, source: str, items: tuple[Item, ...] = ()) -> BibRecord:
     """Map one MARC 21 / NORMARC record onto `BibRecord`; raises `NotBibliographic`."""
-    record = _Fields(marc)
-    control = record.get("001")
-    record_id = control.data.strip() if control is not None and control.data else ""
+    record = as_data(marc)
+    record_id = (record.control("001") or "").strip()
     if not record_id:
         raise NotBibliographic("posten mangler kontrollnummer (001)")
-    title_field = record.get("245")
-    title = _first(record, "245", "a") if title_field is not None else None
-    if title_field is None or title is None:
+    title = _first(record, "245", "a")
+    if title is None:
         raise NotBibliographic("posten mangler tittel (245 $a)")
-    fixed_field = record.get("008")
-    fixed = fixed_field.data if fixed_field is not None else None
-    main = next((f for f in record.get_fields("100", "110", "111")), None)
+    fixed = record.control("008")
+    main = next(iter(record.get_fields("100", "110", "111")), None)
     others = tuple(n for f in record.get_fields("700", "710", "711") if (n := _name(f)) is not None)
     isbns = tuple(i for v in _all(record, ("020",), "a") if (i := _isbn(v)) is not None)
     other_ids = tuple(
-        f"{(f.get('2') or f.indicator1).strip()}:{a}"
+        f"{(f.get('2') or f.ind1).strip()}:{a}"
         for f in record.get_fields("024")
-        for a in f.get_subfields("a")
+        for a in f.values("a")
         if a.strip()
     )
     publisher, place = _publication(record)
-    modified = record.get("005")
-    leader = str(marc.leader)
+    modified = record.control("005")
+    leader = record.leader
     return BibRecord(
         source=source,
         record_id=record_id[:64],
@@ -182,15 +171,13 @@ def to_bib(marc: pymarc.Record, source: str, items: tuple[Item, ...] = ()) -> Bi
         language=_language(fixed, record),
         record_type=leader[6] if len(leader) > 6 else "a",
         bib_level=leader[7] if len(leader) > 7 else "m",
-        physical=tuple(f.data for f in record.get_fields("007") if f.data),
+        physical=tuple(v for v in record.controls.get("007", ()) if v),
         content_types=_types(record, "336"),
         media_types=_types(record, "337"),
         carrier_types=_types(record, "338"),
         fixed_008=fixed,
         series=_all(record, ("490", "830", "440"), "a"),
-        subjects=tuple(
-            s for f in record.starting_with("6") if (s := _joined(f, "abvxyz")) is not None
-        ),
-        modified=modified.data.strip() if modified is not None and modified.data else None,
+        subjects=_subjects(record),
+        modified=modified.strip() if modified else None,
         items=items,
     )

@@ -4,7 +4,9 @@ Koha keeps copies in 952, Alma and other MARC 21 systems in 852, Bibliofil's NOR
 850; a source on another system names its tag and subfields in the configuration (`custom`).
 A profile says where barcode, location, call number, item type, status and due date live and
 how status codes become an `ItemStatus`. Site resolution is plain data handed in (`SiteMap`)
-so this module knows nothing of the configuration file or the database.
+so this module knows nothing of the configuration file or the database. Records arrive as
+`adapters.marc.MarcData` (a `pymarc.Record` is converted); each holdings field is read once
+into a code → first value mapping, which is what the status rules see.
 
 An item whose location code resolves to no configured site keeps `site=None` and its code is
 reported (`ItemsResult.unknown_codes`); it is never dropped. A field with no barcode cannot be
@@ -20,9 +22,11 @@ from datetime import date
 
 import pymarc
 
+from adapters.marc import DataField, MarcData, as_data
 from catalog.records import Item, ItemStatus
 
-StatusRule = Callable[[pymarc.Field, "HoldingsProfile"], tuple[ItemStatus, date | None]]
+# a rule reads the first value of each subfield code of one holdings field
+StatusRule = Callable[[Mapping[str, str], "HoldingsProfile"], tuple[ItemStatus, date | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,9 @@ def _set(value: str | None) -> bool:
     return bool(value and value.strip() and value.strip() != "0")
 
 
-def koha_status(field: pymarc.Field, profile: HoldingsProfile) -> tuple[ItemStatus, date | None]:
+def koha_status(
+    field: Mapping[str, str], profile: HoldingsProfile
+) -> tuple[ItemStatus, date | None]:
     """Koha 952: $0 withdrawn, $1 lost, $7 not for loan, $q due date → on loan, else on shelf."""
     due = parse_date(field.get("q"))
     if _set(field.get("0")):
@@ -114,7 +120,9 @@ def koha_status(field: pymarc.Field, profile: HoldingsProfile) -> tuple[ItemStat
     return ItemStatus.ON_SHELF, None
 
 
-def mapped_status(field: pymarc.Field, profile: HoldingsProfile) -> tuple[ItemStatus, date | None]:
+def mapped_status(
+    field: Mapping[str, str], profile: HoldingsProfile
+) -> tuple[ItemStatus, date | None]:
     """Status from a code subfield through `status_map` (an explicit code wins; an unmapped
     code is UNKNOWN); with no code, a due date means on loan and none means on the shelf."""
     due = parse_date(field.get(profile.due_date)) if profile.due_date else None
@@ -214,14 +222,16 @@ def profile_named(name: str) -> HoldingsProfile:
         raise ValueError(f"unknown holdings profile {name!r}; known: {known}") from None
 
 
-def _value(field: pymarc.Field, code: str | None) -> str | None:
+def _value(field: Mapping[str, str], code: str | None) -> str | None:
     if not code:
         return None
     value = field.get(code)
     return value.strip() or None if value else None
 
 
-def _synthetic_barcode(fld: pymarc.Field, profile: HoldingsProfile, ordinal: int) -> str | None:
+def _synthetic_barcode(
+    fld: Mapping[str, str], profile: HoldingsProfile, ordinal: int
+) -> str | None:
     """Bibliofil exports often carry no barcode: library number + copy number identify the copy."""
     library = _value(fld, profile.site[0])
     if library is None:
@@ -230,13 +240,26 @@ def _synthetic_barcode(fld: pymarc.Field, profile: HoldingsProfile, ordinal: int
     return f"{library}-{copy}"
 
 
-def extract_items(record: pymarc.Record, profile: HoldingsProfile, sites: SiteMap) -> ItemsResult:
+def _first_values(field: DataField) -> dict[str, str]:
+    """Subfield code → its first value, built once per field (profiles look up six or more)."""
+    values: dict[str, str] = {}
+    for code, value in field.subfields:
+        if code not in values:
+            values[code] = value
+    return values
+
+
+def extract_items(
+    record: MarcData | pymarc.Record, profile: HoldingsProfile, sites: SiteMap
+) -> ItemsResult:
     """Every copy in `record` according to `profile`, with its site resolved through `sites`."""
     items: list[Item] = []
     unknown: list[str] = []
     skipped = 0
     seen: set[str] = set()
-    for ordinal, fld in enumerate(record.get_fields(profile.tag), start=1):
+    rule = profile.rule or mapped_status
+    for ordinal, data_field in enumerate(as_data(record).get_fields(profile.tag), start=1):
+        fld = _first_values(data_field)
         barcode = _value(fld, profile.barcode)
         if barcode is None and profile.copy_number is not None:
             barcode = _synthetic_barcode(fld, profile, ordinal)
@@ -249,7 +272,6 @@ def extract_items(record: pymarc.Record, profile: HoldingsProfile, sites: SiteMa
         location = codes[0]
         if site is None and location not in unknown:
             unknown.append(location)
-        rule = profile.rule or mapped_status
         status, due = rule(fld, profile)
         call_parts = [v for c in profile.call_number if (v := _value(fld, c))]
         items.append(

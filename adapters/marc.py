@@ -1,10 +1,14 @@
 """Streaming MARC readers: MARCXML / MarcXchange and ISO 2709 (UTF-8 or MARC-8 by leader/09).
 
-Every reader yields, one at a time, either a `MarcRecord` (a `pymarc.Record` plus the exact
-bytes it came from) or a `Quarantined` value saying why a record could not be read. A bad record
-never stops the reader: it is handed on with its raw bytes so nothing is lost, and the next
-record is read. Only a file that is not MARC at all, or XML broken beyond the current record,
-ends the stream (with one final `Quarantined` value describing where it broke).
+Every reader yields, one at a time, either a `MarcRecord` (the record's fields as `MarcData`
+plus the exact bytes it came from) or a `Quarantined` value saying why a record could not be
+read. A bad record never stops the reader: it is handed on with its raw bytes so nothing is
+lost, and the next record is read. Only a file that is not MARC at all, or XML broken beyond
+the current record, ends the stream (with one final `Quarantined` value describing where).
+
+MARCXML goes straight from the lxml element to `MarcData` (plain tuples); building pymarc
+objects on that path cost as much as parsing the XML. ISO 2709 (and MARC-8) is decoded by pymarc
+and converted. `MarcRecord.record` still offers a `pymarc.Record` for tools and tests.
 
 Memory stays flat: XML is read with `iterparse` and every finished element is released;
 ISO 2709 is split on the record terminator from fixed-size chunks.
@@ -16,7 +20,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pymarc
 from lxml import etree
@@ -36,19 +40,131 @@ RECORD_TERMINATOR = b"\x1d"
 RawFormat = Literal["marcxml", "iso2709"]
 
 
+class ControlField(NamedTuple):
+    """A control field (00X): tag and value as the record has them."""
+
+    tag: str
+    value: str
+
+
+class DataField(NamedTuple):
+    """A data field as plain values: what `adapters.bib` and `adapters.holdings` read.
+
+    Built straight from the XML element on the MARCXML path, because going through
+    `pymarc.Field` objects cost as much per record as the parse itself.
+    """
+
+    tag: str
+    ind1: str
+    ind2: str
+    subfields: tuple[tuple[str, str], ...]
+
+    def get(self, code: str) -> str | None:
+        """The first value of subfield `code` (pymarc's `Field.get`)."""
+        for sub_code, value in self.subfields:
+            if sub_code == code:
+                return value
+        return None
+
+    def values(self, code: str) -> list[str]:
+        """Every value of subfield `code`, in order (pymarc's `get_subfields`)."""
+        return [value for sub_code, value in self.subfields if sub_code == code]
+
+
+@dataclass(frozen=True, slots=True)
+class MarcData:
+    """One MARC record as plain values, fields in record order and indexed by tag.
+
+    The reading side of every harvest: cheap to build from lxml or from a `pymarc.Record`
+    (ISO 2709, MARC-8), and free of pymarc so the mapping code does not pay for its objects.
+    """
+
+    leader: str
+    fields: tuple[ControlField | DataField, ...]
+    controls: dict[str, list[str]]
+    data: dict[str, list[DataField]]
+
+    def control(self, tag: str) -> str | None:
+        """The first value of control field `tag`, if the record has it."""
+        found = self.controls.get(tag)
+        return found[0] if found else None
+
+    def get_fields(self, *tags: str) -> list[DataField]:
+        """The data fields with these tags, grouped by tag in the order asked."""
+        if len(tags) == 1:
+            return self.data.get(tags[0], [])
+        return [f for tag in tags for f in self.data.get(tag, [])]
+
+    def to_pymarc(self, force_utf8: bool = True) -> pymarc.Record:
+        """The same record as a `pymarc.Record` (for callers that want pymarc's API).
+
+        `force_utf8` sets leader/09 to "a", as pymarc does for XML input; a record decoded
+        from ISO 2709 keeps the leader it was read with.
+        """
+        record = pymarc.Record(leader=self.leader, force_utf8=force_utf8)
+        record.fields = [
+            Field(f.tag, data=f.value)
+            if isinstance(f, ControlField)
+            else _data_field(
+                f.tag, Indicators(f.ind1, f.ind2), [Subfield(c, v) for c, v in f.subfields]
+            )
+            for f in self.fields
+        ]
+        return record
+
+
+def from_fields(leader: str, fields: list[ControlField | DataField]) -> MarcData:
+    """Index `fields` by tag into a `MarcData`."""
+    controls: dict[str, list[str]] = {}
+    data: dict[str, list[DataField]] = {}
+    for f in fields:
+        if isinstance(f, ControlField):
+            controls.setdefault(f.tag, []).append(f.value)
+        else:
+            data.setdefault(f.tag, []).append(f)
+    return MarcData(leader, tuple(fields), controls, data)
+
+
+def from_pymarc(record: pymarc.Record) -> MarcData:
+    """A `pymarc.Record` (ISO 2709, MARC-8, a test's record) as `MarcData`."""
+    fields: list[ControlField | DataField] = []
+    for f in record.fields:
+        if f.is_control_field():
+            fields.append(ControlField(f.tag, f.data or ""))
+        else:
+            fields.append(
+                DataField(
+                    f.tag,
+                    f.indicator1 or " ",
+                    f.indicator2 or " ",
+                    tuple((s.code, s.value) for s in f.subfields),
+                )
+            )
+    return from_fields(str(record.leader), fields)
+
+
+def as_data(record: pymarc.Record | MarcData) -> MarcData:
+    """Accept either form at the mapping boundary; pymarc records are converted once."""
+    return record if isinstance(record, MarcData) else from_pymarc(record)
+
+
 @dataclass(frozen=True, slots=True)
 class MarcRecord:
-    """A record that parsed: the pymarc view and the bytes it was read from (kept verbatim)."""
+    """A record that parsed: its fields and the bytes it was read from (kept verbatim)."""
 
-    record: pymarc.Record
+    data: MarcData
     raw: bytes
     raw_format: RawFormat
     position: int
 
     @property
+    def record(self) -> pymarc.Record:
+        """The record as `pymarc.Record`, built on each access (tests, tools; not the hot path)."""
+        return self.data.to_pymarc(force_utf8=self.raw_format == "marcxml")
+
+    @property
     def control_number(self) -> str | None:
-        field = self.record.get("001")
-        value = field.data.strip() if field is not None and field.data else ""
+        value = (self.data.control("001") or "").strip()
         return value or None
 
 
@@ -96,11 +212,11 @@ def _data_field(tag: str, indicators: Indicators, subfields: list[Subfield]) -> 
 _new_field = object.__new__
 
 
-def element_to_record(element: etree._Element) -> pymarc.Record:
-    """Build a `pymarc.Record` from a MARCXML/MarcXchange `record` element (any namespace).
+def element_to_data(element: etree._Element) -> MarcData:
+    """Read a MARCXML/MarcXchange `record` element (any namespace) into `MarcData`.
 
     Hot path of every harvest: tags are compared as whole strings in the record's own
-    namespace instead of splitting each child's name.
+    namespace instead of splitting each child's name, and fields become plain tuples.
     """
     tag = element.tag if isinstance(element.tag, str) else ""
     ns = tag[: tag.rfind("}") + 1]
@@ -111,7 +227,9 @@ def element_to_record(element: etree._Element) -> pymarc.Record:
         ns + "subfield",
     )
     leader: str | None = None
-    fields: list[Field] = []
+    fields: list[ControlField | DataField] = []
+    controls: dict[str, list[str]] = {}
+    data: dict[str, list[DataField]] = {}
     for child in element:
         name = child.tag
         if name == data_tag:
@@ -119,19 +237,30 @@ def element_to_record(element: etree._Element) -> pymarc.Record:
             field_tag = attrib.get("tag", "")
             if len(field_tag) != 3 or not field_tag.isalnum():
                 raise RecordShapeError(f"ugyldig feltnummer {field_tag!r} i datafelt")
-            subfields = [
-                Subfield(sub.get("code") or " ", sub.text or "")
-                for sub in child
-                if sub.tag == sub_tag
-            ]
-            ind1 = (attrib.get("ind1") or " ")[:1]
-            ind2 = (attrib.get("ind2") or " ")[:1]
-            fields.append(_data_field(field_tag, Indicators(ind1, ind2), subfields))
+            field = DataField(
+                field_tag,
+                (attrib.get("ind1") or " ")[:1],
+                (attrib.get("ind2") or " ")[:1],
+                tuple(
+                    [
+                        (sub.get("code") or " ", sub.text or "")
+                        for sub in child.iterchildren(sub_tag)
+                    ]
+                ),
+            )
+            fields.append(field)
+            found = data.get(field_tag)
+            if found is None:
+                data[field_tag] = [field]
+            else:
+                found.append(field)
         elif name == control_tag:
             field_tag = child.get("tag", "")
             if len(field_tag) != 3 or not field_tag.isalnum():
                 raise RecordShapeError(f"ugyldig feltnummer {field_tag!r} i kontrollfelt")
-            fields.append(Field(field_tag, data=child.text or ""))
+            value = child.text or ""
+            fields.append(ControlField(field_tag, value))
+            controls.setdefault(field_tag, []).append(value)
         elif name == leader_tag:
             leader = child.text or ""
     if leader is None:
@@ -140,21 +269,19 @@ def element_to_record(element: etree._Element) -> pymarc.Record:
         raise RecordShapeError(f"leader har {len(leader)} tegn, ikke 24")
     if not fields:
         raise RecordShapeError("posten har ingen felt")
-    record = pymarc.Record(leader=leader, force_utf8=True)
-    record.fields = fields
-    return record
+    return MarcData(leader, tuple(fields), controls, data)
 
 
 def read_element(element: etree._Element, position: int) -> ReadResult:
     """Turn one record element into a `MarcRecord`, or a `Quarantined` value with the reason."""
     raw = etree.tostring(element, encoding="utf-8")
     try:
-        record = element_to_record(element)
+        data = element_to_data(element)
     except RecordShapeError as exc:
         return Quarantined(
             reason=str(exc), raw=raw, ref=_xml_ref(element, position), position=position
         )
-    return MarcRecord(record=record, raw=raw, raw_format="marcxml", position=position)
+    return MarcRecord(data=data, raw=raw, raw_format="marcxml", position=position)
 
 
 def _xml_ref(element: etree._Element, position: int) -> str:
@@ -201,7 +328,7 @@ def decode_iso2709(chunk: bytes, position: int) -> ReadResult:
     except (pymarc.exceptions.PymarcException, ValueError, IndexError) as exc:
         reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
         return Quarantined(f"ødelagt ISO 2709-post ({reason})", chunk, ref, position)
-    return MarcRecord(record=record, raw=chunk, raw_format="iso2709", position=position)
+    return MarcRecord(data=from_pymarc(record), raw=chunk, raw_format="iso2709", position=position)
 
 
 def _iso_ref(chunk: bytes, position: int) -> str:

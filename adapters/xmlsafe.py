@@ -8,6 +8,7 @@ gives exactly that; every parser in the adapters comes from here so the flags li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
@@ -75,3 +76,18 @@ def has_entity_declarations(element: etree._Element) -> bool:
     if dtd is None:
         return False
     return any(True for _ in dtd.iterentities())  # type: ignore[attr-defined]
+
+
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def prolog_declares_entities(data: bytes) -> bool:
+    """True when the document's prolog (before its root element) declares entities.
+
+    For a document the parser refused: a bomb can fail on amplification limits before any
+    tree exists for `has_entity_declarations` to look at, and it must be reported as an
+    attack, not retried as a page that broke off.
+    """
+    root = _FIRST_ELEMENT.search(data)
+    prolog = data[: root.start()] if root else data
+    return b"<!DOCTYPE" in prolog and b"<!ENTITY" in prolog

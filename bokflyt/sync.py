@@ -155,8 +155,8 @@ def convert(
             continue
         assert isinstance(result, MarcRecord)
         try:
-            items = extract_items(result.record, profile, sites)
-            bib = to_bib(result.record, source, items.items)
+            items = extract_items(result.data, profile, sites)
+            bib = to_bib(result.data, source, items.items)
         except NotBibliographic as exc:
             yield Rejected(
                 ref=result.control_number or f"#{result.position}", reason=str(exc), raw=result.raw

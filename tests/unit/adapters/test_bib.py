@@ -120,3 +120,15 @@ def test_records_without_001_or_245_are_not_bibliographic(
     """A record without control number or title is refused with a reason naming the field."""
     with pytest.raises(NotBibliographic, match=reason):
         to_bib(_record(*fields), "s")
+
+
+def test_marcxml_fields_and_pymarc_record_map_alike() -> None:
+    """The MARCXML fast path (plain `MarcData`) gives the same BibRecord as the pymarc record."""
+    import io
+
+    from adapters.marc import MarcRecord, read_marcxml
+
+    xml = pymarc.record_to_xml(FULL, namespace=True)
+    (result,) = read_marcxml(io.BytesIO(xml))
+    assert isinstance(result, MarcRecord)
+    assert to_bib(result.data, "folk") == to_bib(FULL, "folk")

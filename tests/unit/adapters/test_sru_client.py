@@ -52,3 +52,13 @@ def test_session_retries_5xx_on_one_pooled_connection() -> None:
     assert retry.total == 4 and retry.backoff_factor == 0.2
     assert {500, 502, 503, 504, 429} <= set(retry.status_forcelist or ())
     assert adapter._pool_maxsize == 1 and adapter._pool_block is True  # type: ignore[attr-defined]
+
+
+def test_prolog_entity_check_looks_only_before_the_root() -> None:
+    """A refused body is called an entity attack only when its prolog declares entities."""
+    from adapters.xmlsafe import prolog_declares_entities
+
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'
+    assert prolog_declares_entities(bomb)
+    assert not prolog_declares_entities(b"<x>&lt;!DOCTYPE y [&lt;!ENTITY a 'b'&gt;]&gt;</x")
+    assert not prolog_declares_entities(b"<x><y>cut off")
