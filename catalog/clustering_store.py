@@ -180,9 +180,13 @@ def _same_version(a: datetime | None, b: datetime | None) -> bool:
     return a.replace(tzinfo=None) == b.replace(tzinfo=None)
 
 
-def run_merge(session: Session, *, full: bool = False) -> MergeReport:
+def run_merge(session: Session, *, full: bool = False, workers: int = 1) -> MergeReport:
     """Cluster the catalogue (incrementally unless `full` or there is no previous state) and
-    write the assignment back. Does not commit."""
+    write the assignment back. Does not commit.
+
+    `workers` > 1 lets a full re-cluster compare candidate pairs in that many forked processes
+    (`catalog.cluster.cluster_full`); the result is the same.
+    """
     started = time.perf_counter()
     loaded = load_keys(session)
     clear_caches()
@@ -190,7 +194,7 @@ def run_merge(session: Session, *, full: bool = False) -> MergeReport:
     previous, seen = load_state(session)
     if full or not previous:
         mode = "full"
-        assignment = cluster_full(loaded.keys, overrides)
+        assignment = cluster_full(loaded.keys, overrides, workers=workers)
         changed = set(assignment)
         touched: set[Key] = set(assignment)
     else:

@@ -164,13 +164,32 @@ def _author_in_statement(statement: str | None) -> AuthorName | None:
     return normalize_author(_STATEMENT_LEAD.sub("", first))
 
 
+@lru_cache(maxsize=65_536)
+def _title_fields(
+    raw_title: str, raw_subtitle: str | None, part_number: str | None
+) -> tuple[str, str, str | None]:
+    """(title, subtitle, part) of one record, memoised on what was typed.
+
+    Every manifestation of a work repeats its title, so on a full re-cluster about two thirds
+    of the calls are repeats; records of one work arrive close together in a harvest, so a
+    bounded cache catches them without holding every title of the catalogue.
+    """
+    cleaned = clean_title(raw_title)
+    part = normalize_part(part_number)
+    if part is None:
+        cleaned, part = split_part_from_title(cleaned)
+    title, subtitle = split_title(cleaned, raw_subtitle)
+    return sys.intern(title), subtitle, part
+
+
+def clear_title_cache() -> None:
+    """Drop the memoised title fields (with `catalog.normalize.clear_caches`, after keying)."""
+    _title_fields.cache_clear()
+
+
 def match_key(rec: BibRecord) -> MatchKey:
     """Normalise one record for matching (pure; the only place a BibRecord is read)."""
-    raw_title = clean_title(rec.title)
-    part = normalize_part(rec.part_number)
-    if part is None:
-        raw_title, part = split_part_from_title(raw_title)
-    title, subtitle = split_title(raw_title, rec.subtitle)
+    title, subtitle, part = _title_fields(rec.title, rec.subtitle, rec.part_number)
     own: set[str] = set()
     linked: set[str] = set()
     for raw in rec.isbns:
@@ -488,6 +507,10 @@ def _common(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """Identifiers in both (tuples of one or two: a scan beats building sets)."""
     if not a or not b:
         return ()
+    if a == b:  # the usual case for twins: one ISBN each, the same one
+        return a
+    if len(a) == 1:
+        return a if a[0] in b else ()
     return tuple(x for x in a if x in b)
 
 
@@ -531,10 +554,11 @@ def _title_sane(a: MatchKey, b: MatchKey, trel: str) -> bool:
 
 
 def _decide_work_only(a: MatchKey, b: MatchKey, arel: AuthorRelation) -> _Outcome:
-    shared = bool(_common(a.linked_isbns, b.linked_isbns) or _shared_ids(a, b))
+    shared_ids = _shared_ids(a, b)
+    shared = bool(shared_ids or _common(a.linked_isbns, b.linked_isbns))
     sane = shared and _title_sane(a, b, title_relation(a, b)[0])
     work, work_rule = _work_verdict(a, b, arel, sane, shared)
-    return (_VETO, _manifestation_guard(a, b, _shared_ids(a, b)) or "", work, work_rule, 0.0)
+    return (_VETO, _manifestation_guard(a, b, shared_ids) or "", work, work_rule, 0.0)
 
 
 def _decide(a: MatchKey, b: MatchKey, details: list[str] | None) -> _Outcome:  # noqa: C901
@@ -687,12 +711,20 @@ def block_keys(k: MatchKey) -> list[tuple[int, str]]:
 def iter_candidate_pairs(
     keys: Sequence[MatchKey],
     on_oversized: Callable[[str, int], None] | None = None,
+    *,
+    shard: int = 0,
+    shards: int = 1,
 ) -> Iterator[tuple[int, int]]:
     """Yield each index pair (i < j) that shares at least one block, once.
 
     The set of pairs does not depend on the order of `keys` (up to renumbering); the order
     they are yielded in does, which is why the clusterer sorts edges before using them.
+    With `shards` > 1 only the pairs whose smaller index is `shard` modulo `shards` are
+    yielded: the shards are disjoint and together give every pair, so processes can compare
+    one shard each without talking to one another.
     """
+    if not 0 <= shard < shards:
+        raise ValueError(f"shard {shard} is not one of {shards}")
     n_keys = len(keys)
     seen: set[int] = set()  # pairs encoded as i * n + j: cheaper to hold and hash than tuples
     for family in BLOCK_FAMILIES:
@@ -702,23 +734,26 @@ def iter_candidate_pairs(
                 members = blocks.get(bk)
                 if members is None:
                     blocks[bk] = [idx]
-                else:
+                elif members[-1] != idx:  # one record naming a block twice is one member
                     members.append(idx)
         for bk, members in blocks.items():
             n = len(members)
             if n < 2:
                 continue
             if n > MAX_BLOCK:
-                log.warning("block %r has %d records; not compared pairwise", bk, n)
-                if on_oversized is not None:
-                    on_oversized(bk, n)
+                if shard == 0:
+                    log.warning("block %r has %d records; not compared pairwise", bk, n)
+                    if on_oversized is not None:
+                        on_oversized(bk, n)
                 continue
-            for x in range(n):
-                mx = members[x]
-                for y in range(x + 1, n):
-                    my = members[y]
-                    i, j = (mx, my) if mx < my else (my, mx)
-                    code = i * n_keys + j
+            # Members were appended in index order, so every later member is the larger index.
+            for x in range(n - 1):
+                i = members[x]
+                if shards > 1 and i % shards != shard:
+                    continue
+                base = i * n_keys
+                for j in members[x + 1 :]:
+                    code = base + j
                     if code not in seen:
                         seen.add(code)
                         yield i, j

@@ -6,10 +6,12 @@ import random
 from collections import defaultdict
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.gen_labelled import Labelled, generate
+from catalog import cluster as cluster_module
 from catalog.cluster import (
     Assignment,
     Override,
@@ -18,7 +20,14 @@ from catalog.cluster import (
     cluster_incremental,
     stable_id,
 )
-from catalog.match import MatchKey, manifestation_vetoed, match_key, work_vetoed
+from catalog.match import (
+    MatchKey,
+    candidate_pairs,
+    iter_candidate_pairs,
+    manifestation_vetoed,
+    match_key,
+    work_vetoed,
+)
 from catalog.records import BibRecord
 
 
@@ -173,3 +182,35 @@ def test_explain_names_rule_and_the_member_that_kept_a_pair_apart() -> None:
     ex2 = explain_pair(keys[2], keys[1], a, keys)
     assert not ex2.same_cluster and ex2.same_work
     assert ex2.blocked_by is not None and "same-source" in ex2.blocked_by[2]
+
+
+def test_parallel_comparison_equals_serial(
+    labelled_small: list[Labelled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparing pairs in two forked processes gives exactly the serial assignment."""
+    monkeypatch.setattr(cluster_module, "PARALLEL_MIN_RECORDS", 0)
+    keys = _keys(labelled_small)
+    assert cluster_full(keys, workers=2) == cluster_full(keys)
+
+
+@pytest.mark.parametrize("shards", [2, 3])
+def test_candidate_pair_shards_partition_the_pairs(
+    labelled_small: list[Labelled], shards: int
+) -> None:
+    """The shards of `iter_candidate_pairs` are disjoint and together give every pair once."""
+    keys = _keys(labelled_small)
+    parts = [list(iter_candidate_pairs(keys, shard=s, shards=shards)) for s in range(shards)]
+    flat = [p for part in parts for p in part]
+    assert len(flat) == len(set(flat))
+    assert sorted(flat) == candidate_pairs(keys)
+    assert all(i < j for i, j in flat)
+
+
+def test_sequential_shards_equal_one_pass(
+    labelled_small: list[Labelled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparing in several passes of one process (to bound memory) changes nothing."""
+    keys = _keys(labelled_small)
+    whole = cluster_full(keys)
+    monkeypatch.setattr(cluster_module, "SHARD_RECORDS", 300)
+    assert cluster_full(keys) == whole

@@ -228,3 +228,20 @@ def test_pages() -> None:
 def test_derive_format(args: tuple, expected: Format) -> None:  # type: ignore[type-arg]
     """Leader/06, 007, 336-338 and 008/23 give the format."""
     assert derive_format(*args) is expected
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("Saabye Christensen, Lars, 1953-", ("saabye christensen", ("lars",), 1953)),
+        ("Nesbø, Jo (1960-), forfatter", ("nesbø", ("jo",), 1960)),
+        ("Ragde, Anne B., f. 1957", ("ragde", ("anne", "b"), 1957)),
+        ("Anne-Cath. Vestly", ("vestly", ("anne", "cath"), None)),
+        ("Ibsen, Henrik, 1828-1906, Johan", ("ibsen", ("henrik", "johan"), 1828)),
+    ],
+)
+def test_author_segments_normalised_one_at_a_time(
+    heading: str, expected: tuple[str, tuple[str, ...], int | None]
+) -> None:
+    """Normalising each name segment on its own gives the tokens the joined heading gave."""
+    assert tuple(normalize_author(heading) or ()) == expected
