@@ -46,7 +46,7 @@ def snapshot(session: Session) -> Snapshot:
             SourceRecord.cluster_id,
             SourceRecord.withdrawn_at.is_(None),
         )
-    ).tuples()
+    )
     return {pk: (checksum, cluster, bool(live)) for pk, checksum, cluster, live in rows}
 
 

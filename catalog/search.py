@@ -378,7 +378,7 @@ def live_availability(session: Session, cluster_ids: list[str]) -> dict[str, lis
             .join(ItemRow, ItemRow.record_pk == SourceRecord.id)
             .where(condition, SourceRecord.withdrawn_at.is_(None))
         )
-        for cluster, site_id, status, due in rows.tuples():
+        for cluster, site_id, status, due in rows:
             try:
                 state = ItemStatus(status)
             except ValueError:
@@ -411,7 +411,7 @@ def _shown_docs(session: Session, condition: ColumnElement[bool]) -> dict[int, _
         .join(SearchDisplay, SearchDisplay.doc_id == SearchDoc.id)
         .where(condition)
     )
-    return {row[0]: _Shown(*row[1:]) for row in rows.tuples()}
+    return {row[0]: _Shown(*row[1:]) for row in rows}
 
 
 def _hit(

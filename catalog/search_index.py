@@ -497,12 +497,12 @@ def _members(session: Session, cluster_ids: list[str] | None) -> dict[str, list[
     query = select(cluster_key(), SourceRecord.id).where(SourceRecord.withdrawn_at.is_(None))
     found: dict[str, list[int]] = defaultdict(list)
     if cluster_ids is None:
-        for cluster, pk in session.execute(query).tuples():
+        for cluster, pk in session.execute(query):
             found[cluster].append(pk)
         return found
     for start in range(0, len(cluster_ids), BATCH):
         for condition in member_conditions(cluster_ids[start : start + BATCH]):
-            for cluster, pk in session.execute(query.where(condition)).tuples():
+            for cluster, pk in session.execute(query.where(condition)):
                 found[cluster].append(pk)
     return found
 

@@ -181,7 +181,7 @@ def _populate(session_factory: sessionmaker[Session]) -> Catalogue:
         )
     with session_factory.begin() as session:
         rebuild(session)
-        sites = dict(session.execute(select(Site.code, Site.id)).tuples().all())
+        sites = dict(session.execute(select(Site.code, Site.id)).all())
         pks = {key: record.id for key, record in records.items()}
     return Catalogue(session_factory, sites, pks)
 
