@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,52 @@ def config_file(tmp_path: Path, db_url: str) -> Path:
     path = tmp_path / "bokflyt.toml"
     path.write_text(TEST_CONFIG.format(db_url=db_url), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def add_one_van_plan() -> Callable[..., None]:
+    """Adds a draft plan to a session: van 1 takes one crate (B1, B2) from SAN to SKA.
+
+    The SAN and SKA sites must already be in the session (flushed).
+    """
+    from transport.models import PlanCrate, RoutePlan, RouteStop
+
+    def add(session: Session, day: date, distance_m: float) -> None:
+        plan = RoutePlan(
+            day=day,
+            status="draft",
+            solver="test",
+            vehicles=1,
+            distance_m=distance_m,
+            cost=1.0,
+            problem_json={},
+            solution_json={},
+        )
+        for seq, (site, kind, eta_s, load_after) in enumerate(
+            [("SAN", "pickup", 8 * 3600, 1), ("SKA", "delivery", 9 * 3600 + 15 * 60, 0)]
+        ):
+            plan.stops.append(
+                RouteStop(
+                    van="1",
+                    seq=seq,
+                    site=site,
+                    kind=kind,
+                    leg="SAN>SKA",
+                    eta_s=eta_s,
+                    crates=1,
+                    load_after=load_after,
+                )
+            )
+        plan.crates.append(
+            PlanCrate(
+                origin="SAN",
+                destination="SKA",
+                number=1,
+                barcodes=["B1", "B2"],
+                routed=True,
+                note=None,
+            )
+        )
+        session.add(plan)
+
+    return add

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -392,10 +392,10 @@ def test_librarian_finds_a_book_and_sees_where_copies_are(
 PLAN_DAY = "2026-11-27"
 
 
-def _seed_plan(session_factory: sessionmaker[Session]) -> None:
+def _seed_plan(
+    session_factory: sessionmaker[Session], add_one_van_plan: Callable[..., None]
+) -> None:
     """A draft plan: van 1 takes one crate from Sandvika to the school."""
-    from transport.models import PlanCrate, RoutePlan, RouteStop
-
     with session_factory.begin() as session:
         session.add_all(
             [
@@ -404,58 +404,17 @@ def _seed_plan(session_factory: sessionmaker[Session]) -> None:
             ]
         )
         session.flush()
-        plan = RoutePlan(
-            day=date.fromisoformat(PLAN_DAY),
-            status="draft",
-            solver="test",
-            vehicles=1,
-            distance_m=14200.0,
-            cost=1.0,
-            problem_json={},
-            solution_json={},
-        )
-        plan.stops.extend(
-            [
-                RouteStop(
-                    van="1",
-                    seq=0,
-                    site="SAN",
-                    kind="pickup",
-                    leg="SAN>SKA",
-                    eta_s=8 * 3600,
-                    crates=1,
-                    load_after=1,
-                ),
-                RouteStop(
-                    van="1",
-                    seq=1,
-                    site="SKA",
-                    kind="delivery",
-                    leg="SAN>SKA",
-                    eta_s=9 * 3600 + 15 * 60,
-                    crates=1,
-                    load_after=0,
-                ),
-            ]
-        )
-        plan.crates.append(
-            PlanCrate(
-                origin="SAN",
-                destination="SKA",
-                number=1,
-                barcodes=["B1", "B2"],
-                routed=True,
-                note=None,
-            )
-        )
-        session.add(plan)
+        add_one_van_plan(session, date.fromisoformat(PLAN_DAY), 14200.0)
 
 
 def test_logistics_sees_the_plan_and_dispatches_it(
-    page: Page, live: Live, session_factory: sessionmaker[Session]
+    page: Page,
+    live: Live,
+    session_factory: sessionmaker[Session],
+    add_one_van_plan: Callable[..., None],
 ) -> None:
     """Logistics opens Kjøreplan for the day, reads the stops and sends the plan out."""
-    _seed_plan(session_factory)
+    _seed_plan(session_factory, add_one_van_plan)
     log_in(page, live, "leo")
     page.get_by_role("link", name="Kjøreplan").first.click()
     page.goto(f"{live.url}/plan?dato={PLAN_DAY}")
@@ -467,10 +426,13 @@ def test_logistics_sees_the_plan_and_dispatches_it(
 
 
 def test_librarian_cannot_dispatch_a_plan(
-    page: Page, live: Live, session_factory: sessionmaker[Session]
+    page: Page,
+    live: Live,
+    session_factory: sessionmaker[Session],
+    add_one_van_plan: Callable[..., None],
 ) -> None:
     """A librarian sees the plan without the button; posting the dispatch anyway gets 403."""
-    _seed_plan(session_factory)
+    _seed_plan(session_factory, add_one_van_plan)
     log_in(page, live, "lise")
     page.goto(f"{live.url}/plan?dato={PLAN_DAY}")
     expect(page.get_by_role("row", name="Sandvika bibliotek")).to_contain_text("08:00")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +17,6 @@ from bokflyt.pages.common import CSRF_HEADER
 from bokflyt.settings import settings_from_mapping
 from bokflyt.web import create_app
 from catalog.models import Site
-from transport.models import PlanCrate, RoutePlan, RouteStop
 
 DAY = dt.date(2026, 11, 27)
 PASSWORD = "passord-for-plan"
@@ -27,7 +26,7 @@ SITES = [
 ]
 
 
-def seed_plan(sessions: sessionmaker[Session]) -> None:
+def seed_plan(sessions: sessionmaker[Session], add_one_van_plan: Callable[..., None]) -> None:
     """A draft plan for DAY: van 1 picks a crate up in Sandvika and drops it at the school."""
     with sessions.begin() as session:
         create_user(session, "lise", "librarian", PASSWORD)
@@ -37,56 +36,16 @@ def seed_plan(sessions: sessionmaker[Session]) -> None:
                 Site(code=spec["code"], name=spec["name"], kind=spec["kind"], lat=59.9, lon=10.5)
             )
         session.flush()
-        plan = RoutePlan(
-            day=DAY,
-            status="draft",
-            solver="test",
-            vehicles=1,
-            distance_m=12345.0,
-            cost=1.0,
-            problem_json={},
-            solution_json={},
-        )
-        plan.stops.extend(
-            [
-                RouteStop(
-                    van="1",
-                    seq=0,
-                    site="SAN",
-                    kind="pickup",
-                    leg="SAN>SKA",
-                    eta_s=8 * 3600,
-                    crates=1,
-                    load_after=1,
-                ),
-                RouteStop(
-                    van="1",
-                    seq=1,
-                    site="SKA",
-                    kind="delivery",
-                    leg="SAN>SKA",
-                    eta_s=9 * 3600 + 15 * 60,
-                    crates=1,
-                    load_after=0,
-                ),
-            ]
-        )
-        plan.crates.append(
-            PlanCrate(
-                origin="SAN",
-                destination="SKA",
-                number=1,
-                barcodes=["B1", "B2"],
-                routed=True,
-                note=None,
-            )
-        )
-        session.add(plan)
+        add_one_van_plan(session, DAY, 12345.0)
 
 
 @pytest.fixture
-def app_client(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    seed_plan(session_factory)
+def app_client(
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    add_one_van_plan: Callable[..., None],
+) -> Iterator[TestClient]:
+    seed_plan(session_factory, add_one_van_plan)
     settings = settings_from_mapping(
         {
             "database": {"url": engine.url.render_as_string(hide_password=False)},
