@@ -108,18 +108,22 @@ def _fields(rec: BibRecord) -> dict[str, Any]:
     return {name: getattr(rec, name) for name in BibRecord.__dataclass_fields__}
 
 
+def _record_columns() -> tuple[Any, ...]:
+    """The columns `_bib` reads, with the source name joined in (`.join(Source, ...)`)."""
+    return (
+        Source.name,
+        SourceRecord.id,
+        SourceRecord.record_id,
+        SourceRecord.title,
+        SourceRecord.main_author,
+        SourceRecord.year,
+        SourceRecord.data,
+    )
+
+
 def _live_rows(session: Session) -> Any:
     return session.execute(
-        select(
-            Source.name,
-            SourceRecord.id,
-            SourceRecord.record_id,
-            SourceRecord.title,
-            SourceRecord.main_author,
-            SourceRecord.year,
-            SourceRecord.data,
-            SourceRecord.updated_at,
-        )
+        select(*_record_columns(), SourceRecord.updated_at)
         .join(Source, Source.id == SourceRecord.source_id)
         .where(SourceRecord.withdrawn_at.is_(None))
         .execution_options(yield_per=5000)
@@ -340,15 +344,7 @@ def add_join(
 
 def _keys_where(session: Session, *conditions: Any) -> list[MatchKey]:
     rows = session.execute(
-        select(
-            Source.name,
-            SourceRecord.id,
-            SourceRecord.record_id,
-            SourceRecord.title,
-            SourceRecord.main_author,
-            SourceRecord.year,
-            SourceRecord.data,
-        )
+        select(*_record_columns())
         .join(Source, Source.id == SourceRecord.source_id)
         .where(SourceRecord.withdrawn_at.is_(None), *conditions)
     )
@@ -427,17 +423,7 @@ def iter_merged(
     for start in range(0, len(cluster_ids), batch):
         chunk = cluster_ids[start : start + batch]
         rows = session.execute(
-            select(
-                Source.name,
-                SourceRecord.id,
-                SourceRecord.record_id,
-                SourceRecord.title,
-                SourceRecord.main_author,
-                SourceRecord.year,
-                SourceRecord.data,
-                SourceRecord.cluster_id,
-                SourceRecord.work_id,
-            )
+            select(*_record_columns(), SourceRecord.cluster_id, SourceRecord.work_id)
             .join(Source, Source.id == SourceRecord.source_id)
             .where(SourceRecord.withdrawn_at.is_(None), SourceRecord.cluster_id.in_(chunk))
         ).all()
