@@ -42,12 +42,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+from bokflyt.settings import SyncSettings  # noqa: E402  (after the path set-up above)
+
 PASSWORD = "last-test-passord"
 BRANCHES = ("SAN", "BEK", "HOV", "EIK", "RYK", "FOR")  # the generator's Koha branches
 TARGET_P95 = 0.200
 
 
-def config_text(db_url: str) -> str:
+def config_text(db_url: str, workers: int = 1) -> str:
     """bokflyt.toml for the benchmark: the generator's branches and one file source."""
     sites = "".join(
         f'\n[[sites]]\ncode = "{code}"\nname = "Bibliotek {code}"\nkind = "branch"\n'
@@ -56,7 +58,7 @@ def config_text(db_url: str) -> str:
     )
     return (
         f'[database]\nurl = "{db_url}"\n\n'
-        f'[web]\nsecret_key = "{"w" * 40}"\ncookie_secure = false\n\n'
+        f'[web]\nsecret_key = "{"w" * 40}"\ncookie_secure = false\nworkers = {workers}\n\n'
         '[sources.public]\nkind = "file"\nholdings = "koha-952"\n' + sites
     )
 
@@ -221,13 +223,16 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--baseline", type=int, default=150)
     parser.add_argument("--db-url", default=None)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="bokflyt serve processes"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bokflyt-web-load-") as tmp:
         work = Path(tmp)
         db_url = args.db_url or f"sqlite:///{work / 'load.db'}"
         config = work / "bokflyt.toml"
-        config.write_text(config_text(db_url), encoding="utf-8")
+        config.write_text(config_text(db_url, args.workers), encoding="utf-8")
         first, grown = work / "public.xml", work / "public-grown.xml"
         generate(first, args.titles)
         generate(grown, args.titles + args.grow)
@@ -276,7 +281,11 @@ def main() -> int:
     finished = [seconds for seconds, code in runs if code == 0]
     failed_syncs = sum(1 for _, code in runs if code != 0)
     engine = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite"
-    print(f"web load, {engine}, {args.titles} titles (+/-{args.grow} per sync), loopback")
+    nice = SyncSettings().nice
+    print(
+        f"web load, {engine}, {args.titles} titles (+/-{args.grow} per sync), loopback,"
+        f" {args.workers} server worker(s), sync at nice {nice} ([sync] nice)"
+    )
     print("\n".join(summary("baseline", baseline)) + "   (1 user, no sync)")
     print(
         "\n".join(summary("load", load))

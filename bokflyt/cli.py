@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -165,11 +166,38 @@ def main() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes (default: [web] workers, 1). More than one needs [web] secret_key.",
+)
 @click.pass_obj
-def serve(app: AppContext, host: str, port: int) -> None:
+def serve(app: AppContext, host: str, port: int, workers: int | None) -> None:
     """Serve the web app and JSON API (OpenAPI schema at /openapi.json)."""
     import uvicorn
 
+    from bokflyt.settings import resolve_config_path
     from bokflyt.web import create_app
 
-    uvicorn.run(create_app(app.settings()), host=host, port=port, log_level="info")
+    settings = app.settings()
+    workers = workers or settings.web.workers
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    if not settings.web.secret_key:
+        raise click.UsageError(
+            "--workers > 1 needs [web] secret_key in the configuration: every worker must sign "
+            "forms with the same key"
+        )
+    config = resolve_config_path(app.config_path)
+    if config is not None:  # each worker process loads the same file
+        os.environ["BOKFLYT_CONFIG"] = str(config.resolve())
+    uvicorn.run(
+        "bokflyt.web:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )

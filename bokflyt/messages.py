@@ -9,6 +9,7 @@ than failing it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
 
@@ -327,9 +328,10 @@ NB: dict[str, str] = {
 CATALOGUES: dict[str, dict[str, str]] = {"nb": NB}
 
 
-def placeholders(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def placeholders(text: str) -> frozenset[str]:
     """The `{name}` fields of a message, for checking that translations keep them."""
-    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+    return frozenset(field for _, field, _, _ in string.Formatter().parse(text) if field)
 
 
 def translate(message_id: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -> str:

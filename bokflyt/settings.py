@@ -227,6 +227,9 @@ class WebSettings(_Strict):
     logs a warning (forms then stop working across a restart, nothing worse).
     `trust_sso_header` names a header (e.g. "X-Remote-User") that a reverse proxy sets after
     its own login; set it only when the proxy strips that header from clients' requests.
+    `workers` is how many server processes `bokflyt serve` starts, one per core is sensible:
+    sessions, login throttling and CSRF tokens live in the database and the shared secret, so
+    any worker can answer any request.
     """
 
     secret_key: str | None = Field(default=None, min_length=32)
@@ -234,6 +237,18 @@ class WebSettings(_Strict):
     trust_sso_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
     cookie_secure: bool = True
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    workers: int = Field(default=1, ge=1, le=64)
+
+
+class SyncSettings(_Strict):
+    """How a sync or import shares the machine with the web app.
+
+    `nice` lowers the CPU priority of `bokflyt sync` and `bokflyt import` (0 keeps it, 19 is the
+    lowest): a sync started in opening hours then yields the processor to librarians' searches
+    instead of slowing them; at night, with nothing else running, it costs nothing.
+    """
+
+    nice: int = Field(default=10, ge=0, le=19)
 
 
 class Settings(_Strict):
@@ -245,6 +260,7 @@ class Settings(_Strict):
     fleet: FleetSettings = Field(default_factory=FleetSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     source_file: str | None = None
 
     @model_validator(mode="after")

@@ -31,7 +31,13 @@ from bokflyt.pages import discover
 from bokflyt.pages import errors as error_pages
 from bokflyt.pages.common import WebConfig, csrf_protect, make_templates, require
 from bokflyt.pages.middleware import BrowserMiddleware
-from bokflyt.settings import Settings, SettingsError, WebSettings
+from bokflyt.settings import (
+    Settings,
+    SettingsError,
+    WebSettings,
+    load_settings,
+    resolve_config_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +126,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(group.router)
     _optional_routers(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several `bokflyt serve --workers` processes.
+
+    uvicorn starts each worker from an import string, so the configuration comes the way
+    cron jobs get it: `BOKFLYT_CONFIG` and `BOKFLYT_DATABASE_URL`, which `serve` has set."""
+    return create_app(load_settings(resolve_config_path(None)))

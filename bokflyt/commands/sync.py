@@ -9,6 +9,7 @@ A progress bar is drawn only on an interactive terminal; otherwise progress goes
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,24 @@ class SyncFailed(click.ClickException):
         click.echo(f"bokflyt: feil: {self.format_message()}", err=True)
 
 
+def yield_processor(nice: int) -> None:
+    """Run this process at niceness `nice` at least (see `SyncSettings`); best effort.
+
+    A level, not an increment: a process that imports twice (tests drive the CLI in-process)
+    ends at `nice`, not at twice that."""
+    if not hasattr(os, "nice"):
+        return
+    try:
+        current = os.nice(0)
+        if nice > current:
+            os.nice(nice - current)
+    except OSError as exc:  # a platform or container that refuses: run at normal priority
+        log.info("could not lower the sync's CPU priority: %s", exc)
+
+
 def _prepare(app: AppContext) -> tuple[Settings, sessionmaker[Session]]:
     settings = app.settings()
+    yield_processor(settings.sync.nice)
     upgrade(app.engine())
     sessions = app.sessions()
     with sessions.begin() as session:
