@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
+import sys
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,6 +28,9 @@ from catalog.models_merge import MergeState
 from catalog.records import BibRecord, record_to_dict
 from catalog.search_index import rebuild
 from transport.models import RoutePlan, Transfer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file
+from web_forms import log_in, text_of  # noqa: E402
 
 PASSWORD = "passord-for-handlinger"
 EVERY_DAY = {d: ["08:00-16:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -104,25 +107,11 @@ def client(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[T
         yield test_client
 
 
-def log_in(client: TestClient, username: str) -> str:
-    """Log in with the form; the CSRF token of the session."""
-    client.cookies.clear()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token[1]})
-    me: dict[str, Any] = client.get("/api/me").json()
-    return str(me["csrf_token"])
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 def test_send_form_orders_a_copy_and_says_so(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
     """The form creates the transfer from Sandvika and the page says so after the redirect."""
-    token = log_in(client, "lise")
+    token = log_in(client, "lise", PASSWORD)
     page = client.get("/post/c-sult")
     assert 'name="to_site"' in page.text and 'name="any_edition"' in page.text
     sent = client.post(
@@ -138,7 +127,7 @@ def test_send_form_orders_a_copy_and_says_so(
 
 def test_send_refusals_are_bokmal_not_500(client: TestClient) -> None:
     """A copy already there is a 409 with the reason; an unknown site a 400; no token a 403."""
-    token = log_in(client, "lise")
+    token = log_in(client, "lise", PASSWORD)
     there = client.post("/post/c-sult/send", data={"to_site": "SAN", "csrf_token": token})
     assert there.status_code == 409
     assert "står allerede på hylla på SAN" in text_of(there.text)
@@ -151,7 +140,7 @@ def test_send_refusals_are_bokmal_not_500(client: TestClient) -> None:
 
 def test_copy_request_api(client: TestClient) -> None:
     """JSON in, the transfer out (201); a second request finds no free copy (409)."""
-    token = log_in(client, "ada")
+    token = log_in(client, "ada", PASSWORD)
     headers = {CSRF_HEADER: token}
     made = client.post("/api/records/c-sult/transfers", json={"to_site": "SKA"}, headers=headers)
     assert made.status_code == 201, made.text
@@ -164,10 +153,10 @@ def test_logistics_plans_tomorrow_and_downloads_the_documents(client: TestClient
     """Plan tomorrow from the page, then every PDF and the HTML sheet with its SVG map."""
     from pypdf import PdfReader
 
-    token = log_in(client, "lise")
+    token = log_in(client, "lise", PASSWORD)
     client.post("/post/c-sult/send", data={"to_site": "SKA", "csrf_token": token})
     assert client.post("/plan/imorgen", data={"csrf_token": token}).status_code == 403
-    token = log_in(client, "leo")
+    token = log_in(client, "leo", PASSWORD)
     planned = client.post("/plan/imorgen", data={"csrf_token": token}, follow_redirects=False)
     assert planned.status_code == 303, planned.text
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
@@ -184,7 +173,7 @@ def test_logistics_plans_tomorrow_and_downloads_the_documents(client: TestClient
     assert "style-src 'sha256-" in html.headers["content-security-policy"]
     api = client.get(f"/api/plans/{tomorrow}/route-sheets.pdf", params={"van": "1"})
     assert api.status_code in (200, 404)
-    log_in(client, "lise")
+    log_in(client, "lise", PASSWORD)
     assert client.get(f"/plan/{tomorrow}/kjoreliste.pdf").status_code == 403
 
 
@@ -192,7 +181,7 @@ def test_plan_api_and_missing_plan(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
     """The API plans a day (draft stored); documents of a day without a plan are a 404."""
-    token = log_in(client, "ada")
+    token = log_in(client, "ada", PASSWORD)
     day = "2026-12-01"
     made = client.post(f"/api/plans/{day}/plan", headers={CSRF_HEADER: token})
     assert made.status_code == 200, made.text and made.json()["status"] == "draft"
@@ -204,7 +193,7 @@ def test_plan_api_and_missing_plan(
 
 def test_librarian_explains_and_splits_logistics_may_not(client: TestClient) -> None:
     """The explanation shows on the record page; split re-merges; logistics gets 403."""
-    token = log_in(client, "lise")
+    token = log_in(client, "lise", PASSWORD)
     page = client.get("/post/c-sult", params={"a": "public:1", "b": "school:1"})
     assert "Samme utgave (klynge): ja" in text_of(page.text)
     explained = client.get("/api/merge/explain", params={"a": "public:1", "b": "school:1"})
@@ -215,7 +204,7 @@ def test_librarian_explains_and_splits_logistics_may_not(client: TestClient) -> 
     assert split.status_code == 200, split.text
     after = client.get("/api/merge/explain", params={"a": "public:1", "b": "school:1"}).json()
     assert after["same_cluster"] is False and after["override"]
-    token = log_in(client, "leo")
+    token = log_in(client, "leo", PASSWORD)
     assert "Sammenslåing" not in client.get(f"/post/{split.json()['cluster']}").text
     refused = client.post("/post/c-sult/split", data={"record": "public:1", "csrf_token": token})
     assert refused.status_code == 403

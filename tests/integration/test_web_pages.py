@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,9 @@ from bokflyt.pages.common import CSRF_HEADER, require
 from bokflyt.settings import SettingsError, settings_from_mapping
 from bokflyt.web import create_app
 from catalog.models import HarvestRun, QuarantinedRecord, Source
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file
+from web_forms import form_token, post_login  # noqa: E402
 
 SECRET = "test-secret-" + "x" * 32
 PASSWORD = "passord-for-test"
@@ -81,24 +85,9 @@ def client(engine: Engine, users: None) -> Iterator[TestClient]:
         yield test_client
 
 
-def form_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
-
-
-def log_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
-    token = form_token(client.get("/login").text)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-
-
 def test_login_sets_a_safe_cookie_and_shows_the_role_menu(client: TestClient) -> None:
     """A good login redirects home with an HttpOnly SameSite session cookie; menu fits role."""
-    response = log_in(client, "ada")
+    response = post_login(client, "ada", PASSWORD)
     assert response.status_code == 303 and response.headers["location"] == "/"
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie")
     assert "bokflyt_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -109,7 +98,7 @@ def test_login_sets_a_safe_cookie_and_shows_the_role_menu(client: TestClient) ->
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient) -> None:
     """Both re-show the form with one message and set no session."""
-    wrong, unknown = log_in(client, "ada", "feil-passord"), log_in(client, "ingen", "feil")
+    wrong, unknown = post_login(client, "ada", "feil-passord"), post_login(client, "ingen", "feil")
     for response in (wrong, unknown):
         assert response.status_code == 200
         assert "Feil brukernavn eller passord." in response.text
@@ -120,9 +109,9 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient)
 def test_sixth_attempt_is_throttled_with_retry_after(client: TestClient) -> None:
     """After five failures the form answers 429 with Retry-After, even for the right password."""
     for _ in range(4):
-        assert log_in(client, "lise", "feil-passord").status_code == 200
-    assert log_in(client, "lise", "feil-passord").status_code == 429
-    response = log_in(client, "lise")
+        assert post_login(client, "lise", "feil-passord").status_code == 200
+    assert post_login(client, "lise", "feil-passord").status_code == 429
+    response = post_login(client, "lise", PASSWORD)
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
     assert "For mange mislykkede forsøk" in response.text
 
@@ -140,7 +129,7 @@ def test_post_without_or_with_foreign_csrf_token_is_refused(
         "/login", data={"username": "ada", "password": PASSWORD, "csrf_token": foreign}
     )
     assert forged.status_code == 403
-    log_in(client, "ada")
+    post_login(client, "ada", PASSWORD)
     assert client.post("/logout", follow_redirects=False).status_code == 403
     assert client.get("/api/me").status_code == 200  # still logged in
 
@@ -148,7 +137,7 @@ def test_post_without_or_with_foreign_csrf_token_is_refused(
 def test_token_from_before_login_stops_working_after_it(client: TestClient) -> None:
     """The CSRF token is bound to the session: a pre-login token cannot post as the user."""
     before = form_token(client.get("/login").text)
-    log_in(client, "ada")
+    post_login(client, "ada", PASSWORD)
     stale = client.post("/logout", data={"csrf_token": before}, follow_redirects=False)
     assert stale.status_code == 403
     fresh = form_token(client.get("/").text)
@@ -159,7 +148,7 @@ def test_token_from_before_login_stops_working_after_it(client: TestClient) -> N
 
 def test_json_clients_send_the_token_as_a_header(client: TestClient) -> None:
     """`GET /api/me` hands out the token; POSTs with it in X-CSRF-Token pass the check."""
-    log_in(client, "leo")
+    post_login(client, "leo", PASSWORD)
     token = client.get("/api/me").json()["csrf_token"]
     assert client.post("/api/test/dispatch").status_code == 403
     response = client.post("/api/test/dispatch", headers={CSRF_HEADER: token})
@@ -180,7 +169,7 @@ def test_permission_table_guards_actions(
     client: TestClient, username: str, path: str, status: int
 ) -> None:
     """A librarian cannot dispatch a plan; a logistics user cannot merge records."""
-    log_in(client, username)
+    post_login(client, username, PASSWORD)
     token = client.get("/api/me").json()["csrf_token"]
     assert client.post(path, headers={CSRF_HEADER: token}).status_code == status
 
@@ -188,7 +177,7 @@ def test_permission_table_guards_actions(
 @pytest.mark.parametrize("username", ["lise", "leo"])
 def test_only_admin_sees_the_sync_dashboard(client: TestClient, username: str) -> None:
     """Librarian and logistics get 403 on the dashboard page and API; no menu link either."""
-    log_in(client, username)
+    post_login(client, username, PASSWORD)
     page = client.get("/synk")
     assert page.status_code == 403 and "Ingen tilgang" in page.text
     assert client.get("/api/sync/runs").status_code == 403
@@ -245,7 +234,7 @@ def test_sync_dashboard_shows_runs_and_escaped_quarantine(
 ) -> None:
     """Counts, status and reason appear; markup in reason and raw bytes is shown, not run."""
     qid = _seed_sync(session_factory)
-    log_in(client, "ada")
+    post_login(client, "ada", PASSWORD)
     page = client.get("/synk").text
     assert "feilet" in page and "SRU timeout" in page and ">120<" in page
     assert HOSTILE not in page and "&lt;script&gt;" in page
@@ -264,7 +253,7 @@ def test_sync_api_returns_runs_and_exact_bytes(
 ) -> None:
     """The JSON API carries the counts and the quarantined bytes unchanged (base64)."""
     qid = _seed_sync(session_factory)
-    log_in(client, "ada")
+    post_login(client, "ada", PASSWORD)
     runs = client.get("/api/sync/runs").json()
     assert runs[0]["source"] == "public" and runs[0]["quarantined"] == 1
     assert (runs[0]["added"], runs[0]["rejected"]) == (7, 1)
@@ -277,7 +266,7 @@ def test_sync_api_returns_runs_and_exact_bytes(
 
 def test_sites_page_lists_hours_per_weekday(client: TestClient) -> None:
     """Configured sites show in bokmål with each weekday's windows or "stengt"."""
-    log_in(client, "leo")
+    post_login(client, "leo", PASSWORD)
     page = client.get("/steder").text
     assert "Bekkestua skole" in page and "skolebibliotek" in page
     assert "08:30-11:00, 12:00-14:30" in page and "stengt" in page

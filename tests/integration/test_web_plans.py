@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
+import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +17,9 @@ from bokflyt.pages.common import CSRF_HEADER
 from bokflyt.settings import settings_from_mapping
 from bokflyt.web import create_app
 from catalog.models import Site
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file
+from web_forms import log_in, text_of  # noqa: E402
 
 DAY = dt.date(2026, 11, 27)
 PASSWORD = "passord-for-plan"
@@ -58,22 +61,9 @@ def app_client(
         yield client
 
 
-def log_in(client: TestClient, username: str) -> str:
-    """Log in with the form; returns the CSRF token for the session."""
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token[1]})
-    me: dict[str, Any] = client.get("/api/me").json()
-    return str(me["csrf_token"])
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 def test_logistics_sees_the_runs_and_dispatches(app_client: TestClient) -> None:
     """Stops in order with ETAs and site names; the form freezes the plan; twice is a 409."""
-    token = log_in(app_client, "leo")
+    token = log_in(app_client, "leo", PASSWORD)
     page = app_client.get("/plan", params={"dato": DAY.isoformat()})
     text = text_of(page.text)
     assert "1 08:00 Sandvika bibliotek hent SAN&gt;SKA 1 1" in text
@@ -92,7 +82,7 @@ def test_logistics_sees_the_runs_and_dispatches(app_client: TestClient) -> None:
 
 def test_librarian_may_look_but_not_dispatch(app_client: TestClient) -> None:
     """A librarian sees the plan without the button; both dispatch routes answer 403."""
-    token = log_in(app_client, "lise")
+    token = log_in(app_client, "lise", PASSWORD)
     page = app_client.get("/plan", params={"dato": DAY.isoformat()})
     assert page.status_code == 200 and "Send ut planen" not in page.text
     form = app_client.post(f"/plan/{DAY.isoformat()}/send", data={"csrf_token": token})
@@ -104,7 +94,7 @@ def test_librarian_may_look_but_not_dispatch(app_client: TestClient) -> None:
 
 def test_day_without_a_plan(app_client: TestClient) -> None:
     """Another day shows "no plan" on the page and 404 in the API."""
-    log_in(app_client, "leo")
+    log_in(app_client, "leo", PASSWORD)
     assert "Ingen plan er laget" in app_client.get("/plan?dato=2026-12-01").text
     assert app_client.get("/api/plans/2026-12-01").status_code == 404
     stops = app_client.get(f"/api/plans/{DAY.isoformat()}").json()["vans"][0]["stops"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,9 @@ from bokflyt.web import create_app
 from catalog.models import ItemRow, Site, Source, SourceRecord
 from catalog.records import BibRecord, record_to_dict
 from catalog.search_index import rebuild
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file
+from web_forms import log_in, text_of  # noqa: E402
 
 PASSWORD = "passord-for-sok"
 SITES = [
@@ -97,16 +101,8 @@ def client(engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[T
         }
     )
     with TestClient(create_app(settings)) as test_client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', test_client.get("/login").text)
-        assert token
-        test_client.post(
-            "/login", data={"username": "lise", "password": PASSWORD, "csrf_token": token[1]}
-        )
+        log_in(test_client, "lise", PASSWORD)
         yield test_client
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_search_shows_hits_with_availability_my_site_marked(client: TestClient) -> None:

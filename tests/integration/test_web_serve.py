@@ -8,7 +8,6 @@ started beside the server yields the processor to it (`[sync] nice`).
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -26,6 +25,9 @@ from bokflyt.auth import create_user
 from bokflyt.bootstrap import mirror_configuration
 from bokflyt.cli import cli
 from bokflyt.settings import load_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file
+from web_forms import form_token  # noqa: E402
 
 PASSWORD = "serve-test-passord"
 SECRET = "s" * 40
@@ -102,12 +104,11 @@ def test_several_workers_share_logins_and_forms(
     assert len(children(process.pid)) >= 2, "uvicorn did not start two workers"
 
     login_page = httpx.get(f"{base}/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text)
-    assert token is not None
+    token = form_token(login_page.text)
     # A new connection per request: the kernel hands each to whichever worker accepts first.
     answer = httpx.post(
         f"{base}/login",
-        data={"username": "bibliotekar", "password": PASSWORD, "csrf_token": token[1]},
+        data={"username": "bibliotekar", "password": PASSWORD, "csrf_token": token},
         cookies=login_page.cookies,
     )
     assert answer.status_code == 303, answer.text[:300]
