@@ -425,6 +425,32 @@ def test_logistics_sees_the_plan_and_dispatches_it(
     expect(page.get_by_role("button", name="Send ut planen")).to_have_count(0)
 
 
+def test_logistics_scans_a_crate_as_a_hand_scanner_does(
+    page: Page,
+    live: Live,
+    session_factory: sessionmaker[Session],
+    add_one_van_plan: Callable[..., None],
+) -> None:
+    """On Kasser the code field has the focus: typing the label's code and Enter (what a hand
+    scanner does) records the pickup, and the list shows where the crate is."""
+    _seed_plan(session_factory, add_one_van_plan)
+    crate = f"K{date.fromisoformat(PLAN_DAY):%y%m%d}-01"
+    log_in(page, live, "leo")
+    page.get_by_role("link", name="Kasser").first.click()
+    page.goto(f"{live.url}/kasser?dato={PLAN_DAY}")
+    expect(page.get_by_role("row").filter(has_text=crate)).to_contain_text("venter på henting")
+    expect(page.get_by_label("Kassens kode")).to_be_focused()  # autofocus on arrival
+    page.get_by_label("Sted").first.select_option(label="Sandvika bibliotek")
+    page.get_by_label("Kassens kode").focus()
+    page.keyboard.type(crate)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(f"Kasse {crate} hentet på SAN")
+    expect(page.get_by_role("row").filter(has_text=crate)).to_contain_text("hentet på SAN")
+    expect(page.get_by_label("Kassens kode")).to_have_value("")  # ready for the next crate
+    expect(page.get_by_label("Sted").first).to_have_value("SAN")  # still where the scanner is
+    shoot(page, "15-crates-scanned")
+
+
 def test_librarian_cannot_dispatch_a_plan(
     page: Page,
     live: Live,
