@@ -211,6 +211,7 @@ NB: dict[str, str] = {
         "Et utkast erstattes, en utsendt plan aldri."
     ),
     "plan.failed": "Planen ble ikke laget: {reason}",
+    "plan.map": "Kart over ruten til bil {van}",
     "crates.title": "Kasser {day}",
     "crates.to_plan": "Kjøreplanen for dagen",
     "crates.scan": "Skann kasse",

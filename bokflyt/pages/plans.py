@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ from bokflyt.planning import PlanningError, hub_code, plan_day
 from bokflyt.settings import Settings
 from transport.models import RoutePlan
 from transport.plan_store import PlanError, dispatch
+from transport.print_plan import van_label
+from transport.problem import ProblemError
+from transport.routemap import route_svg
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -120,6 +124,22 @@ def plan_out(session: Session, settings: Settings, day: dt.date) -> PlanOut | No
     )
 
 
+def van_maps(request: Request, session: Session, day: dt.date) -> dict[str, Markup]:
+    """Each van's route map as inline SVG (the one on its printed sheet), by van name.
+
+    Drawn from the same documents as the PDF, so screen and paper never disagree; a plan that
+    cannot be drawn (a site removed from the configuration since) shows its stops without map.
+    """
+    from bokflyt.pages.plan_print import documents
+
+    try:
+        docs = documents(request, session, day)
+    except (HTTPException, ProblemError) as exc:
+        log.warning("no route map for %s: %s", day, exc)
+        return {}
+    return {sheet.van: Markup(route_svg(sheet)) for sheet in docs.sheets}
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -148,6 +168,8 @@ def _plan_page(
     context = {
         "day": day,
         "plan": plan,
+        "maps": van_maps(request, session, day) if plan is not None and plan.vans else {},
+        "van_label": van_label,
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "can_dispatch": viewer.can(Permission.DISPATCH_PLAN),

@@ -525,6 +525,9 @@ def test_the_whole_day_from_search_to_the_printed_route_sheet(
         f"Kjøreplan {tomorrow:%d.%m.%Y}", timeout=30_000
     )
     expect(page.get_by_role("row").filter(has_text="Bekkestua skole").first).to_be_visible()
+    route_map = page.get_by_role("figure", name="Kart over ruten til bil 1")
+    expect(route_map.locator("svg.route-map")).to_be_visible()
+    expect(route_map.locator("svg.route-map")).to_contain_text("Bekkestua skole")
     shoot(page, "13-plan-tomorrow")
     with page.expect_download() as info:
         page.get_by_role("link", name="Kjøreliste for alle biler (PDF)").click()
