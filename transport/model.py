@@ -16,10 +16,10 @@ optionally from initial routes.  The model:
 
 Search: PARALLEL_CHEAPEST_INSERTION (the only first-solution strategy that reliably finds a
 feasible pickup-and-delivery solution under tight windows, see reference/routing.md) or the given
-initial routes, then guided local search.  The search is stopped by a solution count derived from
-the time limit (`default_solution_limit`), so the same inputs give the same answer while it is
-reached first; the wall-clock limit stays in force as a safety net and covers building the model
-and the first solution.
+initial routes, then guided local search.  The search is stopped by a budget of search branches
+(`default_branch_limit`), so the same inputs give the same answer whenever the budget is reached
+first; the wall-clock limit stays in force as a safety net (it covers building the model and the
+first solution too), and `ModelResult.clock_cut` says when it ended the search instead.
 """
 
 from __future__ import annotations
@@ -38,14 +38,22 @@ from transport.schedule import Visit
 log = logging.getLogger(__name__)
 
 
-def default_solution_limit(time_limit: float) -> int:
-    """A deterministic work budget for the search: improving solutions, not seconds.
+BRANCHES_PER_CPU_SECOND_NODE = 35_000
+"""Search branches per CPU second x routing nodes, measured here (OR-Tools 9.15, guided local
+search from VROOM's routes): lr101 1631 in 2.6 s at 107 nodes, lr1_2_1 841 in 2.0 s at 211,
+Bærum days 597 in 2.1 s at 241 and 278 in 2.0 s at 601 (most of it the first solution); lc101,
+the slowest, ~300 a second at 107 nodes, which is the rate used."""
 
-    Guided local search finds improving solutions quickly at first and then rarely (on Li & Lim
-    lr101: 10 in 0.2 s, 50 in 7 s), so a count finishes inside the limit on 100-task days and
-    keeps the answer reproducible; beyond it the wall clock stops the search.
+
+def default_branch_limit(cpu_seconds: float, nodes: int) -> int:
+    """A deterministic work budget expected to take about `cpu_seconds` of one core here.
+
+    Branches (decisions of the search, counted by the solver) grow steadily with the work done,
+    unlike improving solutions, which guided local search finds quickly at first and then
+    seconds apart (lr101: 10 in 0.2 s, 50 in 7 s), so a solution count either stops too early or
+    is never reached and leaves the wall clock to decide.
     """
-    return 50 + int(10 * time_limit)
+    return max(50, int(cpu_seconds * BRANCHES_PER_CPU_SECOND_NODE / max(nodes, 1)))
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,10 @@ class ModelResult:
     sequences: dict[str, list[Visit]]
     break_starts: dict[str, float]
     objective: int
+    solutions: int = 0
+    """Solutions the search found."""
+    clock_cut: bool = False
+    """True when the wall-clock limit, not the branch budget, ended the search."""
 
 
 def first_solution_strategy(nodes: int) -> str:
@@ -68,10 +80,12 @@ def improve(
     graph: Graph,
     time_limit: float,
     initial: Mapping[str, Sequence[Visit]] | None = None,
-    solution_limit: int | None = None,
+    branch_limit: int | None = None,
     first_solution: str | None = None,
 ) -> ModelResult | None:
-    """Solve (or improve `initial`) within `time_limit` seconds; None if nothing was found."""
+    """Solve (or improve `initial`) with a budget of `branch_limit` search branches (default:
+    what half a core does in `time_limit`), stopped by the wall clock at `time_limit` seconds at
+    the latest; None if nothing was found."""
     t0 = time.monotonic()
     n = len(graph.nodes)
     n_vans = len(problem.vans)
@@ -156,10 +170,11 @@ def improve(
     )
     remaining = max(0.01, time_limit - (time.monotonic() - t0))
     params.time_limit.FromMilliseconds(max(10, int(remaining * 1000)))
-    params.solution_limit = (
-        solution_limit if solution_limit is not None else default_solution_limit(time_limit)
-    )
+    limit = branch_limit if branch_limit is not None else default_branch_limit(time_limit / 2, n)
     routing.CloseModelWithParameters(params)
+    routing.AddSearchMonitor(solver.BranchesLimit(limit))
+    found: list[float] = []
+    routing.AddAtSolutionCallback(lambda: found.append(time.monotonic() - t0))
 
     start = None
     if initial:
@@ -175,11 +190,21 @@ def improve(
         sol = routing.SolveFromAssignmentWithParameters(start, params)
     else:
         sol = routing.SolveWithParameters(params)
-    log.info(
-        "OR-Tools: status %s in %.2f s, %d nodes",
+    elapsed = time.monotonic() - t0
+    # The branch budget ends a search that did its work; anything else (the wall clock in
+    # practice) makes the answer depend on the machine's speed and load.
+    branches = solver.Branches()
+    cut = branches < limit and elapsed >= 0.95 * time_limit
+    log.log(
+        logging.WARNING if cut else logging.INFO,
+        "OR-Tools: status %s in %.2f s, %d nodes, %d solutions, %d/%d branches%s",
         routing.status(),
-        time.monotonic() - t0,
+        elapsed,
         n,
+        len(found),
+        branches,
+        limit,
+        " - stopped by the wall clock, answer depends on load" if cut else "",
     )
     if sol is None:
         return None
@@ -201,7 +226,7 @@ def improve(
         name = el.Var().Name()
         if name.startswith("break ") and el.PerformedValue():
             breaks[name[len("break ") :]] = el.StartValue() / graph.time_scale
-    return ModelResult(sequences, breaks, sol.ObjectiveValue())
+    return ModelResult(sequences, breaks, sol.ObjectiveValue(), len(found), cut)
 
 
 def _nodes_of(problem: Problem, graph: Graph, seq: Sequence[Visit]) -> list[int]:

@@ -79,13 +79,15 @@ def solve_cmd(
 
     For Li & Lim input the solution is {"routes": [[task ids]], "vehicles": n, "distance": d}
     with the depot left out and the Euclidean distance unrounded; for JSON input it is the full
-    solution with ETAs, loads and dropped shipments.
+    solution with ETAs, loads and dropped shipments.  Both carry "clock_cut": the engines the
+    wall clock stopped before their work budget was done (empty: the same seed and limit give
+    the same answer).
     """
     from adapters.lilim import LiLimFormatError, read_lilim
     from transport.cost import route_distance
     from transport.problem import ProblemError
     from transport.problem_json import load_problem, solution_to_dict
-    from transport.solve import solve
+    from transport.solve import solve_outcome
     from transport.verify import InfeasibleSolution, check
 
     try:
@@ -94,7 +96,8 @@ def solve_cmd(
         raise click.ClickException(f"{problem_path}: no such file") from None
     except (ProblemError, LiLimFormatError) as e:
         raise click.ClickException(f"{problem_path}: invalid problem: {e}") from None
-    solution = solve(problem, time_limit=time_limit, seed=seed, use_seeds=use_seeds)
+    outcome = solve_outcome(problem, time_limit=time_limit, seed=seed, use_seeds=use_seeds)
+    solution = outcome.solution
     try:
         check(problem, solution)
     except InfeasibleSolution as e:
@@ -108,11 +111,18 @@ def solve_cmd(
         }
     else:
         data = solution_to_dict(solution)
+    data["clock_cut"] = list(outcome.clock_cut)
     output.write_text(json.dumps(data, indent=1), encoding="utf-8")
     click.echo(
         f"{solution.vehicles} vehicles, distance {route_distance(problem, solution):.2f}, "
         f"{len(solution.dropped)} dropped -> {output}"
     )
+    if outcome.clock_cut:
+        click.echo(
+            f"  stopped by the clock: {', '.join(outcome.clock_cut)} "
+            "(this answer depends on the machine's load)",
+            err=True,
+        )
     if solution.dropped:
         for d in solution.dropped[:10]:
             click.echo(f"  dropped {d.shipment}: {d.reason}", err=True)

@@ -1,19 +1,24 @@
 """PyVRP as a source of first routes; optional, the only module that imports `pyvrp`.
 
 PyVRP's iterated local search is the strongest of the three engines at reducing vehicles on Li &
-Lim instances.  It is stopped by an iteration count (so the same seed gives the same routes) with
-a runtime cap as a safety net.  Its model cannot express several windows per site, breaks or
-alternative pickups: the seed uses the hull of the windows and the preferred pickup, and the caller
-re-times and verifies the routes, throwing away any that do not fit our model.
+Lim instances.  It can start from given routes (VROOM's: its search only ever replaces the best
+solution by a cheaper feasible one, so it never ends worse than that start).  It is stopped by an
+iteration count (so the same seed gives the same routes) with a runtime cap as a safety net.
+Its model cannot express several windows per site, breaks or alternative pickups: the seed uses
+the hull of the windows and the preferred pickup, and the caller re-times and verifies the
+routes, throwing away any that do not fit our model.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from transport.graph import COST_SCALE, Graph
 from transport.problem import Problem
 from transport.schedule import Visit
+from transport.seeds import SeedRoutes
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +37,14 @@ def solve_pyvrp(
     max_runtime: float,
     seed: int = 0,
     max_iterations: int | None = None,
-) -> dict[str, list[Visit]] | None:
-    """Sequences per van id from PyVRP, or None when it is missing or finds nothing feasible."""
+    initial: Mapping[str, Sequence[Visit]] | None = None,
+) -> SeedRoutes | None:
+    """Sequences per van id from PyVRP, or None when it is missing or finds nothing feasible.
+
+    `max_iterations` is the work budget; without it, or when `max_runtime` comes first, the
+    routes are marked as cut by the clock.  `initial` routes that PyVRP's model cannot take
+    (an alternative pickup) are ignored with a log line.
+    """
     if not AVAILABLE:
         log.info("pyvrp not installed; no PyVRP seed")
         return None
@@ -97,17 +108,21 @@ def solve_pyvrp(
             required=False,
             name=s.id,
         )
+    start = None if not initial else _initial_solution(m.data(), problem, type_vans, initial)
     stop = MaxRuntime(max(max_runtime, 0.01))
     if max_iterations is not None:
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])  # type: ignore[assignment]
     try:
-        res = m.solve(stop=stop, seed=seed, display=False, collect_stats=False)
+        res = m.solve(
+            stop=stop, seed=seed, display=False, collect_stats=False, initial_solution=start
+        )
     except Exception as e:  # noqa: BLE001 - PyVRP raises assorted errors on odd data
         log.warning("PyVRP failed: %s", e)
         return None
     if not res.best.is_feasible():
         log.info("PyVRP found no feasible solution")
         return None
+    cut = max_iterations is None or res.num_iterations < max_iterations
     out: dict[str, list[Visit]] = {}
     used: dict[int, int] = {}
     for route in res.best.routes():
@@ -125,5 +140,43 @@ def solve_pyvrp(
                 seq.append((ship.id, "delivery", ship.delivery))
         if seq:
             out[van_id] = seq
-    log.info("PyVRP: %d routes after %d iterations", len(out), res.num_iterations)
-    return out
+    log.log(
+        logging.WARNING if cut and max_iterations is not None else logging.INFO,
+        "PyVRP: %d routes after %d/%s iterations%s%s",
+        len(out),
+        res.num_iterations,
+        max_iterations,
+        " from the given routes" if start is not None else "",
+        " - stopped by its runtime cap, answer depends on load" if cut else "",
+    )
+    return SeedRoutes(out, cut)
+
+
+def _initial_solution(
+    data: Any,
+    problem: Problem,
+    type_vans: list[list[str]],
+    initial: Mapping[str, Sequence[Visit]],
+) -> Any:
+    """`initial` as a PyVRP solution, or None if it uses a pickup PyVRP was not given."""
+    van_type = {van: t for t, ids in enumerate(type_vans) for van in ids}
+    pos = {s.id: i for i, s in enumerate(problem.shipments)}
+    routes = []
+    for van_id, seq in initial.items():
+        if not seq:
+            continue
+        acts = []
+        for sid, kind, site in seq:
+            si = pos[sid]
+            ship = problem.shipments[si]
+            if site != (ship.pickup if kind == "pickup" else ship.delivery):
+                log.info("PyVRP: initial routes use an alternative pickup; not used")
+                return None
+            act = pyvrp.ActivityType.PICKUP if kind == "pickup" else pyvrp.ActivityType.DELIVERY
+            acts.append(pyvrp.Activity(act, si))
+        routes.append(pyvrp.Route(data, acts, van_type[van_id]))
+    try:
+        return pyvrp.Solution(data, routes)
+    except Exception as e:  # noqa: BLE001 - PyVRP rejects routes it cannot represent
+        log.info("PyVRP: initial routes rejected (%s)", e)
+        return None

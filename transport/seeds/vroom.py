@@ -9,11 +9,12 @@ by the caller anyway.  Alternative pickups are not offered to VROOM: it uses the
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from transport.graph import COST_SCALE, Graph
 from transport.problem import Problem
-from transport.schedule import Visit
+from transport.seeds import SeedRoutes
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +26,16 @@ except ImportError:  # pragma: no cover
     AVAILABLE = False
 
 
-# Seconds VROOM took at each exploration level on a 600-node day here; time grows ~ nodes^2.
-_LEVEL_SECONDS_AT_600 = {1: 2.4, 2: 5.8, 3: 9.3, 4: 14.0, 5: 20.0}
+# CPU seconds VROOM takes at each exploration level at 600 nodes here, scaled from lr1_2_1
+# (211 nodes: 0.72, 1.57, 2.09, 3.61 s at levels 2-5) and a 600-node day; time grows ~ nodes^2.
+_LEVEL_SECONDS_AT_600 = {1: 2.4, 2: 5.8, 3: 12.7, 4: 17.0, 5: 29.0}
 
 
 def exploration_level(nodes: int, timeout: float | None) -> int:
-    """The highest exploration level expected to finish within `timeout` (at least 1).
+    """The highest exploration level expected to finish within `timeout` CPU seconds (>= 1).
 
-    VROOM does not stop reliably at its timeout on large inputs, so the level is chosen to fit.
+    VROOM does not stop reliably at its timeout on large inputs, so the level is chosen to fit;
+    the level is VROOM's work budget, so the same input gives the same routes.
     """
     if timeout is None:
         return 5
@@ -48,15 +51,17 @@ def solve_vroom(
     timeout: float | None,
     threads: int = 1,
     level_budget: float | None = None,
-) -> dict[str, list[Visit]] | None:
+) -> SeedRoutes | None:
     """Sequences per van id from VROOM, or None when pyvroom is missing or VROOM fails.
 
-    The exploration level is chosen to fit `level_budget` seconds (default: `timeout`); VROOM's
-    own timeout can then be longer, as slack for a busy machine.
+    The exploration level, chosen to fit `level_budget` seconds (default: `timeout`), is the
+    work budget: VROOM finishes it and gives the same routes every time.  Its own `timeout` is
+    the safety net on a busy machine; when it ends the search the routes say so (`clock_cut`).
     """
     if not AVAILABLE:
         log.info("pyvroom not installed; no VROOM seed")
         return None
+    t0 = time.monotonic()
     scale = graph.time_scale
     idx = problem.site_index()
     inp = vroom.Input()
@@ -120,8 +125,12 @@ def solve_vroom(
     except Exception as e:  # noqa: BLE001 - VROOM raises plain RuntimeErrors
         log.warning("VROOM failed: %s", e)
         return None
+    elapsed = time.monotonic() - t0
+    # VROOM's clock starts with its input, ours a little later: a generous threshold, so that a
+    # search its timeout ended is never passed off as finished (lr1_2_1 at load 10 was).
+    cut = timeout is not None and elapsed >= 0.8 * timeout
     routes = sol.routes
-    out: dict[str, list[Visit]] = {}
+    out: dict[str, list[tuple[str, str, str]]] = {}
     for row in routes.itertuples():
         if row.type not in ("pickup", "delivery"):
             continue
@@ -129,5 +138,13 @@ def solve_vroom(
         ship = problem.shipments[int(row.id) // 2]
         site = ship.pickup if row.type == "pickup" else ship.delivery
         out.setdefault(van.id, []).append((ship.id, str(row.type), site))
-    log.info("VROOM: %d routes (level %d, time scale %g)", len(out), level, scale)
-    return out
+    log.log(
+        logging.WARNING if cut else logging.INFO,
+        "VROOM: %d routes (level %d, time scale %g) in %.2f s%s",
+        len(out),
+        level,
+        scale,
+        elapsed,
+        " - stopped by its timeout, answer depends on load" if cut else "",
+    )
+    return SeedRoutes(out, cut)

@@ -1,5 +1,6 @@
 """Fixtures for the routing tests: small problems built in code (and `LILIM_6`, a 6-pair
-Li & Lim instance cut from lr101)."""
+Li & Lim instance cut from lr101; `GEN_40`, 40 tasks from `benchmarks/gen_lilim.py --kind lrc1
+--tasks 40 --seed 11`, big enough for the engines to disagree)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from transport.problem import Break, Objective, Problem, Shipment, Site, TimeWin
 
 DATA = Path(__file__).parent / "data"
 LILIM_6 = DATA / "lr101_6pairs.txt"
+GEN_40 = DATA / "gen_lrc1_40.txt"
 
 
 def _line_problem(
@@ -68,3 +70,9 @@ def line_problem() -> Callable[..., Problem]:
 def lilim_6() -> Path:
     """Path of the 6-pair Li & Lim instance."""
     return LILIM_6
+
+
+@pytest.fixture
+def gen_40() -> Path:
+    """Path of the generated 40-task Li & Lim-style instance."""
+    return GEN_40

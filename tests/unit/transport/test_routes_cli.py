@@ -23,7 +23,8 @@ def test_lilim_output_format(lilim_6: Path, tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
-    assert set(data) == {"routes", "vehicles", "distance"}
+    assert set(data) == {"routes", "vehicles", "distance", "clock_cut"}
+    assert data["clock_cut"] == [], "a 6-pair instance finishes its work budgets in 1.5 s"
     tasks = sorted(t for r in data["routes"] for t in r)
     assert tasks == list(range(1, 13))
     assert data["vehicles"] == len(data["routes"])

@@ -75,14 +75,26 @@ def test_capacity_splits_over_vans(line_problem: Callable[..., Problem]) -> None
         assert max(s.load for s in r.stops) <= 3
 
 
-def test_same_answer_twice(lilim_6: object) -> None:
-    """Same problem and limit, same routes (the search stops on a solution count)."""
+def test_same_answer_twice(gen_40: object) -> None:
+    """Same problem and budget, same routes: the branch budget, not the clock, ends the search."""
     from pathlib import Path
 
     from adapters.lilim import read_lilim
 
-    p = read_lilim(Path(str(lilim_6)))
-    a = improve(p, build_graph(p), 3.0)
-    b = improve(p, build_graph(p), 3.0)
+    p = read_lilim(Path(str(gen_40)))
+    a = improve(p, build_graph(p), 5.0, branch_limit=150)
+    b = improve(p, build_graph(p), 5.0, branch_limit=150)
     assert a is not None and b is not None
-    assert a.sequences == b.sequences
+    assert not a.clock_cut and not b.clock_cut
+    assert a.sequences == b.sequences and a.objective == b.objective
+
+
+def test_clock_cut_when_budget_is_too_big(gen_40: object) -> None:
+    """A branch budget the time limit cannot hold is ended by the clock, and says so."""
+    from pathlib import Path
+
+    from adapters.lilim import read_lilim
+
+    p = read_lilim(Path(str(gen_40)))
+    res = improve(p, build_graph(p), 0.5, branch_limit=10**9)
+    assert res is not None and res.clock_cut

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from adapters.lilim import read_lilim
+from transport import solve as solve_module
 from transport.problem import Problem, Shipment, TimeWindow
-from transport.solve import diagnose, solve
+from transport.solve import diagnose, solve, solve_outcome
 from transport.verify import verify
 
 
@@ -24,12 +27,27 @@ def test_lilim_within_limit_and_verified(lilim_6: Path) -> None:
     assert not sol.dropped
 
 
-def test_same_seed_same_answer(lilim_6: Path) -> None:
-    """Same seed and limit give the same routes."""
-    p = read_lilim(lilim_6)
-    a = solve(p, time_limit=2.0, seed=3)
-    b = solve(p, time_limit=2.0, seed=3)
-    assert [r.stops for r in a.routes] == [r.stops for r in b.routes]
+def test_same_seed_same_answer(gen_40: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same problem, seed and limit give exactly the same answer, ended by the work budgets."""
+    # Budgets sized for a tenth of a core, so that a busy test machine does not cut them.
+    monkeypatch.setattr(solve_module, "CPU_SHARE", 0.05)
+    p = read_lilim(gen_40)
+    a = solve_outcome(p, time_limit=3.0, seed=3)
+    b = solve_outcome(p, time_limit=3.0, seed=3)
+    assert a.clock_cut == () and b.clock_cut == ()
+    assert a.solution == b.solution
+    assert verify(p, a.solution) == [] and not a.solution.dropped
+
+
+def test_clock_cut_is_reported(gen_40: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Budgets too big for the limit: the limit still holds and the answer says it was cut."""
+    monkeypatch.setattr(solve_module, "CPU_SHARE", 50.0)
+    p = read_lilim(gen_40)
+    t = time.monotonic()
+    out = solve_outcome(p, time_limit=2.0, seed=3)
+    assert time.monotonic() - t <= 2.0 + 0.1
+    assert "pyvrp" in out.clock_cut and "ortools" in out.clock_cut
+    assert verify(p, out.solution) == []
 
 
 def test_without_seeds_ortools_alone(lilim_6: Path) -> None:
