@@ -53,7 +53,7 @@ from transport.problem import Problem, Solution  # noqa: E402
 from transport.schedule import ScheduleError, schedule  # noqa: E402
 from transport.seeds.pyvrp import solve_pyvrp  # noqa: E402
 from transport.seeds.vroom import solve_vroom  # noqa: E402
-from transport.solve import solve_outcome  # noqa: E402
+from transport.solve import CPU_SHARE_ENV, cpu_share, solve_outcome  # noqa: E402
 from transport.verify import verify  # noqa: E402
 
 LILIM_DIR = ROOT.parent / "shared" / "benchmarks" / "lilim"
@@ -185,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     files = a.instances or ([] if a.no_lilim else sorted(LILIM_DIR.glob("*.txt")))
     print(f"time limit {a.time_limit:g} s, seed {a.seed}\n", flush=True)
-    print(f"load average at start: {os.getloadavg()[0]:.2f}\n")
+    print(
+        f"load average at start: {os.getloadavg()[0]:.2f}; bokflyt's work budgets assume"
+        f" {cpu_share():g} of a core per engine ({CPU_SHARE_ENV})\n"
+    )
     print(
         "| instance | best known | engine | vehicles | dropped | distance | gap % | cost "
         "| s | cpu | verified | target | cut | load |"

@@ -2,7 +2,7 @@
 
 The answer depends only on (problem, seed, limit), not on the machine's load: every engine runs
 a deterministic work budget derived from the limit and the problem's size, calibrated so that it
-normally finishes well within the limit on this shared two-core machine (`CPU_SHARE`):
+normally finishes well within the limit on a two-core machine (`CPU_SHARE`, `cpu_share`):
 
 1. VROOM (optional) builds routes on both cores at the exploration level that fits
    `VROOM_CPU` x limit CPU seconds — about a second on a hundred tasks;
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,12 +58,31 @@ Sequences = dict[str, list[Visit]]
 LARGE_NODES = 300
 """Above this many routing nodes PyVRP is skipped and VROOM runs beside OR-Tools (see solve)."""
 
-CPU_SHARE = 0.15
-"""The share of a core each engine is assumed to get.  The two cores here are shared with other
-work (load average 7-11 while four people test and benchmark: an engine got 0.08-0.25 of a
-core; at 0.1 the solver finished 10 s runs in 3-6 s at load 7-11, never cut), and the work
-budgets must normally finish within the limit even so; on an idle machine the solver finishes
-early instead.  Raise it on a machine of its own."""
+CPU_SHARE = 0.4
+"""The share of a core each engine is assumed to get, so that its work budget normally finishes
+within the limit: PyVRP twice and OR-Tools search side by side, three processes on two cores, so
+an engine gets about 0.6 of a core on an idle machine and 0.4 leaves room for moderate load.
+At load 7-11 (four people testing and benchmarking on the same two cores) an engine got only
+0.08-0.25 of a core; there 0.15 never let the clock cut a 10 s run.  A machine shared like that
+sets `BOKFLYT_SOLVER_CPU_SHARE` (see `cpu_share`); a cut run is logged and reported anyway."""
+
+CPU_SHARE_ENV = "BOKFLYT_SOLVER_CPU_SHARE"
+
+
+def cpu_share() -> float:
+    """`CPU_SHARE`, or the environment's override (a number in (0, 4]); a bad value is an error
+    rather than a silent default, because it changes every answer."""
+    raw = os.environ.get(CPU_SHARE_ENV)
+    if raw is None:
+        return CPU_SHARE
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{CPU_SHARE_ENV}={raw!r} is not a number") from None
+    if not 0 < value <= 4:
+        raise ValueError(f"{CPU_SHARE_ENV}={raw!r} must be in (0, 4]")
+    return value
+
 
 VROOM_CPU = 0.2
 """CPU seconds per second of limit that VROOM's exploration level is sized for, both threads
@@ -147,6 +167,7 @@ def solve_outcome(
     dropped, each with its reason.
     """
     t0 = time.monotonic()
+    share = cpu_share()
     # Leave time to stop the engines and to re-time and verify their answers (2 % of the limit,
     # at least 0.25 s: with 0.15 s a 2 s limit was overrun on a machine at load 10).
     deadline = t0 + time_limit - max(0.25, 0.02 * time_limit)
@@ -199,7 +220,7 @@ def solve_outcome(
         for k in range(PYVRP_RUNS):
             name = "pyvrp" if k == 0 else f"pyvrp{k + 1}"
             if cap > 0.1:
-                its = pyvrp_iterations(graph, CPU_SHARE * SEARCH_SHARE * time_limit, stretch)
+                its = pyvrp_iterations(graph, share * SEARCH_SHARE * time_limit, stretch)
                 job = _Child.start(
                     pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + k, its, start_routes
                 )
@@ -210,7 +231,7 @@ def solve_outcome(
         inner = 0.9 * (deadline - time.monotonic()) - 0.2
         if inner > 0.3:
             # OR-Tools checks its clock between steps and then has to hand its routes back.
-            cpu = CPU_SHARE * SEARCH_SHARE * time_limit / stretch
+            cpu = share * SEARCH_SHARE * time_limit / stretch
             branches = default_branch_limit(cpu, nodes)
             job = _Child.start(_ortools_sequences, problem, graph, inner, start_routes, branches)
             got = job.result(deadline - time.monotonic(), "OR-Tools")

@@ -12,7 +12,7 @@ import pytest
 from adapters.lilim import read_lilim
 from transport import solve as solve_module
 from transport.problem import Problem, Shipment, TimeWindow
-from transport.solve import diagnose, solve, solve_outcome
+from transport.solve import CPU_SHARE_ENV, cpu_share, diagnose, solve, solve_outcome
 from transport.verify import verify
 
 
@@ -31,6 +31,7 @@ def test_same_seed_same_answer(gen_40: Path, monkeypatch: pytest.MonkeyPatch) ->
     """Same problem, seed and limit give exactly the same answer, ended by the work budgets."""
     # Budgets sized for a tenth of a core, so that a busy test machine does not cut them.
     monkeypatch.setattr(solve_module, "CPU_SHARE", 0.05)
+    monkeypatch.delenv(CPU_SHARE_ENV, raising=False)
     p = read_lilim(gen_40)
     a = solve_outcome(p, time_limit=3.0, seed=3)
     b = solve_outcome(p, time_limit=3.0, seed=3)
@@ -42,6 +43,7 @@ def test_same_seed_same_answer(gen_40: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_clock_cut_is_reported(gen_40: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Budgets too big for the limit: the limit still holds and the answer says it was cut."""
     monkeypatch.setattr(solve_module, "CPU_SHARE", 50.0)
+    monkeypatch.delenv(CPU_SHARE_ENV, raising=False)
     p = read_lilim(gen_40)
     t = time.monotonic()
     out = solve_outcome(p, time_limit=2.0, seed=3)
@@ -85,3 +87,17 @@ def test_initial_routes_are_a_candidate(line_problem: Callable[..., Problem]) ->
     }
     sol = solve(p, time_limit=1.0, use_seeds=False, initial=initial)
     assert verify(p, sol) == [] and not sol.dropped
+
+
+def test_cpu_share_comes_from_the_environment_or_fails_loudly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The budgets' core share: the default, an override, and bad values refused by name."""
+    monkeypatch.delenv(CPU_SHARE_ENV, raising=False)
+    assert cpu_share() == solve_module.CPU_SHARE
+    monkeypatch.setenv(CPU_SHARE_ENV, "0.15")
+    assert cpu_share() == 0.15
+    for bad in ("fast", "0", "-1", "9"):
+        monkeypatch.setenv(CPU_SHARE_ENV, bad)
+        with pytest.raises(ValueError, match=CPU_SHARE_ENV):
+            cpu_share()
