@@ -6,8 +6,9 @@ differs per engine, so it is not modelled here: on SQLite the FTS5 table `search
 `search_docs.id`, created by migration 0005), on PostgreSQL the `fts` tsvector column below
 with its GIN index.
 
-`held_sites` and `shelf_sites` list site ids between spaces (" 3 7 ") so a site filter or a
-site facet is a substring test on the row already read, not a join per hit.
+`held_sites` and `shelf_sites` list site ids between spaces (" 3 7 ") so a site filter is a
+substring test on the row already read, not a join per hit; the site facet, which needs every
+site of every hit, reads `search_availability` through a covering index instead.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class SearchDoc(Base):
     copies: Mapped[int] = mapped_column(Integer)
     on_shelf: Mapped[int] = mapped_column(Integer)
     fts: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+    # format|audience|year bucket|language (`catalog.search_index.facet_key`): facets group on it
+    facet_key: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class SearchDisplay(Base):
@@ -68,9 +71,13 @@ class SearchState(Base):
 
 
 class SearchAvailability(Base):
-    """Copies of one cluster at one site, by what a librarian needs to know about them."""
+    """Copies of one cluster at one site, by what a librarian needs to know about them.
+
+    `ix_search_availability_shelf` covers the site facet (doc, site, on the shelf), so counting
+    it reads the index alone instead of the index and then the row for every hit."""
 
     __tablename__ = "search_availability"
+    __table_args__ = (Index("ix_search_availability_shelf", "doc_id", "site_id", "on_shelf"),)
 
     doc_id: Mapped[int] = mapped_column(
         ForeignKey("search_docs.id", ondelete="CASCADE"), primary_key=True

@@ -49,6 +49,16 @@ FORMAT_LABELS = {
     "other": "Annet",
 }
 AUDIENCE_LABELS = {"children": "Barn", "young": "Ungdom", "adult": "Voksne", "unknown": "Ukjent"}
+# Year facet buckets, inclusive, None open. Stored inside `search_docs.facet_key`: changing
+# them needs `bokflyt reindex` (migration 0009 wrote keys for these buckets).
+YEAR_BUCKETS = (
+    (None, 1899),
+    (1900, 1949),
+    (1950, 1999),
+    (2000, 2009),
+    (2010, 2019),
+    (2020, None),
+)
 
 # MARC 21 008/22 target audience, for the record types whose 008 has one there.
 _AUDIENCE_008 = {
@@ -258,6 +268,27 @@ def build_document(
     )
 
 
+def year_bucket(year: int | None) -> str:
+    """The year facet value for `year`: "-1899", "2000-2009", "2020-", or "" when unknown."""
+    if year is None:
+        return ""
+    for low, high in YEAR_BUCKETS:
+        if (low is None or year >= low) and (high is None or year <= high):
+            return f"{low or ''}-{high or ''}"
+    return ""
+
+
+def facet_key(fmt: str, audience: str, year: int | None, language: str | None) -> str:
+    """Every facet value of a document in one short column, "book|adult|2000-2009|nob".
+
+    Search counts facets by grouping its hits on this one column: grouping on four columns
+    (one of them a CASE over the year) cost about twice as much per hit (measured on the
+    search benchmark's catalogue of 100,000 documents).
+    The language comes last, so `split("|", 3)` is safe whatever a catalogue put there.
+    """
+    return f"{fmt}|{audience}|{year_bucket(year)}|{language or ''}"
+
+
 # ---- storage ------------------------------------------------------------------------------
 
 
@@ -348,11 +379,11 @@ def _delete_docs(session: Session, cluster_ids: list[str] | None) -> None:
 
 _COLUMNS = (
     "id, cluster_id, title_key, isbn_keys, year, format, language, audience, held_sites,"
-    " shelf_sites, copies, on_shelf"
+    " shelf_sites, copies, on_shelf, facet_key"
 )
 _VALUES = (
     ":id, :cluster_id, :title_key, :isbn_keys, :year, :format, :language, :audience,"
-    " :held_sites, :shelf_sites, :copies, :on_shelf"
+    " :held_sites, :shelf_sites, :copies, :on_shelf, :facet_key"
 )
 _SQLITE_DOC = text(f"INSERT INTO search_docs ({_COLUMNS}) VALUES ({_VALUES})")
 _SQLITE_FTS = text(
@@ -416,6 +447,7 @@ def _write(session: Session, docs: list[SearchDocument]) -> None:
             "shelf_sites": _spaced([a.site_id for a in d.availability if a.on_shelf]),
             "copies": d.copies,
             "on_shelf": d.on_shelf,
+            "facet_key": facet_key(d.format, d.audience, d.year, d.language),
         }
         if postgres:
             row.update(
@@ -480,11 +512,23 @@ def _index_clusters(session: Session, members: dict[str, list[int]]) -> int:
     return written
 
 
+def split_cluster_ids(cluster_ids: Iterable[str]) -> tuple[list[str], list[int]]:
+    """Named cluster ids (a record's `cluster_id`) apart from the `r<pk>` ids of records
+    that are their own cluster, as primary keys: each is found through its own index."""
+    named: list[str] = []
+    own: list[int] = []
+    for c in cluster_ids:
+        if c.startswith("r") and c[1:].isdigit():
+            own.append(int(c[1:]))
+        else:
+            named.append(c)
+    return named, own
+
+
 def member_conditions(cluster_ids: Sequence[str]) -> list[ColumnElement[bool]]:
     """WHERE clauses selecting the records of the given clusters, one per index to use
     (`cluster_id`, or the primary key for `r<pk>` ids); an OR of the two would scan."""
-    named = [c for c in cluster_ids if not (c.startswith("r") and c[1:].isdigit())]
-    own = [int(c[1:]) for c in cluster_ids if c.startswith("r") and c[1:].isdigit()]
+    named, own = split_cluster_ids(cluster_ids)
     conditions: list[ColumnElement[bool]] = []
     if named:
         conditions.append(SourceRecord.cluster_id.in_(named))
@@ -540,7 +584,17 @@ def index_version(session: Session) -> int:
 
 
 def _analyse(session: Session) -> None:
-    """Fresh planner statistics after a bulk load, so the first searches plan well."""
+    """Fresh planner statistics after a bulk load, so the first searches plan well. The
+    full-text index is tidied too: on SQLite FTS5 merges its segments into one (a term is then
+    one b-tree lookup, not one per segment left by the batched inserts); on PostgreSQL the GIN
+    index's pending list, where a bulk load leaves its new entries until a vacuum, is merged
+    into the index, which every search would otherwise scan in full (the bitmap index scan
+    of a single word at a million documents took 2-8 ms before a vacuum merged the list,
+    under 1 ms after)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
+    else:
+        session.execute(text("SELECT gin_clean_pending_list('ix_search_docs_fts')"))
     session.execute(text("ANALYZE search_docs"))
     session.execute(text("ANALYZE search_availability"))
     session.execute(text("ANALYZE search_display"))

@@ -8,6 +8,7 @@ the same way. Records are written through the ORM as the ingest writes them (`da
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ from bokflyt.commands.search import reindex_command, search_command
 from bokflyt.context import AppContext
 from bokflyt.db import make_engine, make_session_factory, upgrade
 from catalog.models import ItemRow, Site, Source, SourceRecord
+from catalog.models_search import SearchDoc
 from catalog.query import QueryError
 from catalog.records import BibRecord, record_to_dict
 from catalog.search import SearchCache, SearchRequest, SearchResult, get_cluster, search
-from catalog.search_index import rebuild, refresh
+from catalog.search_index import facet_key, rebuild, refresh, year_bucket
 
 SULT_ISBN13 = "9788203193538"
 
@@ -330,6 +332,66 @@ def test_facet_counts(shared: Catalogue) -> None:
         "2020 og senere",
     ]
     assert {f.value: f.count for f in facets.audiences} == {"children": 1, "unknown": 5}
+
+
+@pytest.mark.parametrize(
+    ("q", "options"),
+    [
+        ("sult OR grensen OR café OR bok ", {}),
+        ("sult OR grensen OR café OR bok ", {"site": "BEK"}),
+        ("sult OR grensen OR café OR bok ", {"format": "book", "site": "SAN"}),
+        ("sult ", {"available": True}),
+        ("år:1950-", {"held_at": "BEK"}),
+    ],
+)
+def test_facets_count_exactly_the_hits(shared: Catalogue, q: str, options: Any) -> None:
+    """Every facet, with and without full text and filters, counts the hits listed (the
+    index is fresh here, so the live availability on the hits agrees with it)."""
+    result = shared.find(q, per_page=100, **options)
+    hits = result.hits
+    assert result.total == len(hits) > 0
+
+    def tally(values: list[str | None]) -> dict[str, int]:
+        return {v: values.count(v) for v in set(values) if v is not None}
+
+    def bucket(year: int | None) -> str | None:
+        return None if year is None else year_bucket(year)
+
+    facets = result.facets
+    assert {f.value: f.count for f in facets.formats} == tally([h.format for h in hits])
+    assert {f.value: f.count for f in facets.languages} == tally([h.language for h in hits])
+    assert {f.value: f.count for f in facets.audiences} == tally([h.audience for h in hits])
+    assert {f.value: f.count for f in facets.years} == tally([bucket(h.year) for h in hits])
+    held = [c.site for h in hits for c in h.availability]
+    shelf = [c.site for h in hits for c in h.availability if c.on_shelf]
+    assert {s.site: (s.count, s.on_shelf) for s in facets.sites} == {
+        site: (held.count(site), shelf.count(site)) for site in set(held)
+    }
+    mine = options.get("site")
+    assert facets.on_shelf_now == sum(
+        any(c.on_shelf and (mine is None or c.site == mine) for c in h.availability) for h in hits
+    )
+
+
+def test_migration_backfills_the_facet_keys_the_indexer_writes(catalogue: Catalogue) -> None:
+    """Migration 0009 keys documents indexed before it exactly as `facet_key` does."""
+    path = Path(__file__).parents[2] / "bokflyt/migrations/versions/0009_search_facets.py"
+    spec = importlib.util.spec_from_file_location("migration_0009", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with catalogue.sessions.begin() as session:
+        session.execute(update(SearchDoc).values(year=1949).where(SearchDoc.year == 1978))
+        session.execute(update(SearchDoc).values(year=None).where(SearchDoc.year == 2012))
+    with catalogue.sessions.begin() as session:
+        docs = session.execute(
+            select(SearchDoc.format, SearchDoc.audience, SearchDoc.year, SearchDoc.language)
+        ).all()
+        session.execute(update(SearchDoc).values(facet_key=""))
+        session.execute(text(migration._BACKFILL))
+        keys = session.scalars(select(SearchDoc.facet_key)).all()
+    assert {None, 1949, 1890, 2020} <= {d.year for d in docs}
+    assert sorted(keys) == sorted(facet_key(*d) for d in docs)
 
 
 def test_availability_per_site_on_a_hit(shared: Catalogue) -> None:

@@ -11,9 +11,11 @@ from catalog.search_index import (
     ItemState,
     build_document,
     call_number_audience,
+    facet_key,
     record_audience,
     record_format,
     summarise,
+    year_bucket,
 )
 
 
@@ -98,3 +100,29 @@ def test_document_needs_a_member() -> None:
     """A cluster without live members has no document (refresh deletes it instead)."""
     with pytest.raises(ValueError):
         build_document("c1", [], [])
+
+
+@pytest.mark.parametrize(
+    ("year", "bucket"),
+    [
+        (None, ""),
+        (1066, "-1899"),
+        (1899, "-1899"),
+        (1900, "1900-1949"),
+        (2009, "2000-2009"),
+        (2019, "2010-2019"),
+        (2020, "2020-"),
+        (2031, "2020-"),
+    ],
+)
+def test_year_buckets_cover_every_year(year: int | None, bucket: str) -> None:
+    """Bucket edges are inclusive, the ends are open, an unknown year has no bucket."""
+    assert year_bucket(year) == bucket
+
+
+def test_facet_key_keeps_a_strange_language_code_whole() -> None:
+    """The language comes last in the key, so even a code with "|" in it splits back intact."""
+    key = facet_key("book", "adult", 1890, "n|b")
+    assert key == "book|adult|-1899|n|b"
+    assert key.split("|", 3) == ["book", "adult", "-1899", "n|b"]
+    assert facet_key("film", "unknown", None, None) == "film|unknown||"
