@@ -177,6 +177,7 @@ def serve(app: AppContext, host: str, port: int, workers: int | None) -> None:
     """Serve the web app and JSON API (OpenAPI schema at /openapi.json)."""
     import uvicorn
 
+    from bokflyt.serving import serve_workers
     from bokflyt.settings import resolve_config_path
     from bokflyt.web import create_app
 
@@ -193,11 +194,4 @@ def serve(app: AppContext, host: str, port: int, workers: int | None) -> None:
     config = resolve_config_path(app.config_path)
     if config is not None:  # each worker process loads the same file
         os.environ["BOKFLYT_CONFIG"] = str(config.resolve())
-    uvicorn.run(
-        "bokflyt.web:app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-    )
+    serve_workers("bokflyt.web:app_from_environment", host, port, workers)
