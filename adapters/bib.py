@@ -29,10 +29,16 @@ class NotBibliographic(ValueError):
     """The record lacks what every bibliographic record has (001, 245)."""
 
 
+_NEEDS_WORK = frozenset("/:;,=.")  # the last characters after which `_clean` has anything to do
+
+
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
-    text = _TRAILING.sub("", value.strip())
+    text = value.strip()
+    if not text or text[-1] not in _NEEDS_WORK:
+        return text or None  # most values: nothing to strip (checked before the regex, for speed)
+    text = _TRAILING.sub("", text)
     if text.endswith(".") and not text.endswith(("..", " .")) and len(text) > 2:
         # a closing period is punctuation unless it ends an abbreviation like "red." or "utg."
         last_word = text.rsplit(" ", 1)[-1]
@@ -42,13 +48,28 @@ def _clean(value: str | None) -> str | None:
 
 
 def _first(record: MarcData, tag: str, code: str) -> str | None:
-    for field in record.get_fields(tag):
+    for field in record.data.get(tag, ()):
         for sub_code, value in field.subfields:
             if sub_code == code:
                 cleaned = _clean(value)
                 if cleaned:
                     return cleaned
     return None
+
+
+def _firsts(record: MarcData, tag: str, codes: frozenset[str]) -> dict[str, str]:
+    """`_first` for several codes of one tag in one pass over its subfields (245 needs five)."""
+    found: dict[str, str] = {}
+    for field in record.data.get(tag, ()):
+        for code, value in field.subfields:
+            if code in codes and code not in found:
+                cleaned = _clean(value)
+                if cleaned:
+                    found[code] = cleaned
+    return found
+
+
+_TITLE_CODES = frozenset("abnpc")
 
 
 def _all(record: MarcData, tags: Iterable[str], code: str) -> tuple[str, ...]:
@@ -134,7 +155,8 @@ def to_bib(marc: MarcData | pymarc.Record, source: str, items: tuple[Item, ...] 
     record_id = (record.control("001") or "").strip()
     if not record_id:
         raise NotBibliographic("posten mangler kontrollnummer (001)")
-    title = _first(record, "245", "a")
+    title_parts = _firsts(record, "245", _TITLE_CODES)
+    title = title_parts.get("a")
     if title is None:
         raise NotBibliographic("posten mangler tittel (245 $a)")
     fixed = record.control("008")
@@ -154,10 +176,10 @@ def to_bib(marc: MarcData | pymarc.Record, source: str, items: tuple[Item, ...] 
         source=source,
         record_id=record_id[:64],
         title=title,
-        subtitle=_first(record, "245", "b"),
-        part_number=_first(record, "245", "n"),
-        part_name=_first(record, "245", "p"),
-        responsibility=_first(record, "245", "c"),
+        subtitle=title_parts.get("b"),
+        part_number=title_parts.get("n"),
+        part_name=title_parts.get("p"),
+        responsibility=title_parts.get("c"),
         main_author=_name(main) if main is not None else None,
         other_authors=others,
         isbns=isbns,

@@ -252,38 +252,56 @@ def _first_values(field: DataField) -> dict[str, str]:
 def extract_items(
     record: MarcData | pymarc.Record, profile: HoldingsProfile, sites: SiteMap
 ) -> ItemsResult:
-    """Every copy in `record` according to `profile`, with its site resolved through `sites`."""
+    """Every copy in `record` according to `profile`, with its site resolved through `sites`.
+
+    Runs once per copy of every record harvested, so the profile's subfield codes are read
+    into locals once per record and `_value` is inlined (see `_value` for the rule).
+    """
+    fields = as_data(record).get_fields(profile.tag)
+    if not fields:
+        return _NO_ITEMS
     items: list[Item] = []
     unknown: list[str] = []
     skipped = 0
     seen: set[str] = set()
     rule = profile.rule or mapped_status
-    for ordinal, data_field in enumerate(as_data(record).get_fields(profile.tag), start=1):
+    barcode_code, site_codes, home_code = profile.barcode, profile.site, profile.home_site
+    call_codes, type_code = profile.call_number, profile.item_type
+    resolve = sites.resolve
+    for ordinal, data_field in enumerate(fields, start=1):
         fld = _first_values(data_field)
-        barcode = _value(fld, profile.barcode)
+        value = fld.get(barcode_code)
+        barcode = (value.strip() or None) if value else None
         if barcode is None and profile.copy_number is not None:
             barcode = _synthetic_barcode(fld, profile, ordinal)
-        codes = [c for c in (_value(fld, s) for s in profile.site) if c]
+        codes = [code for s in site_codes if (value := fld.get(s)) and (code := value.strip())]
         if barcode is None or not codes or barcode in seen:
             skipped += 1
             continue
         seen.add(barcode)
-        site = next((s for c in codes if (s := sites.resolve(c)) is not None), None)
+        site = None
+        for code in codes:
+            site = resolve(code)
+            if site is not None:
+                break
         location = codes[0]
         if site is None and location not in unknown:
             unknown.append(location)
         status, due = rule(fld, profile)
-        call_parts = [v for c in profile.call_number if (v := _value(fld, c))]
+        call_parts = [part for c in call_codes if (value := fld.get(c)) and (part := value.strip())]
         items.append(
             Item(
                 barcode=barcode[:64],
                 location_code=location[:64],
                 site=site,
-                home_location_code=_value(fld, profile.home_site),
+                home_location_code=_value(fld, home_code),
                 call_number=" ".join(call_parts)[:200] or None,
-                item_type=(_value(fld, profile.item_type) or None),
+                item_type=_value(fld, type_code),
                 status=status,
                 due_date=due,
             )
         )
     return ItemsResult(items=tuple(items), unknown_codes=tuple(unknown), skipped=skipped)
+
+
+_NO_ITEMS = ItemsResult(items=())

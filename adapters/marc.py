@@ -215,8 +215,11 @@ _new_field = object.__new__
 def element_to_data(element: etree._Element) -> MarcData:
     """Read a MARCXML/MarcXchange `record` element (any namespace) into `MarcData`.
 
-    Hot path of every harvest: tags are compared as whole strings in the record's own
-    namespace instead of splitting each child's name, and fields become plain tuples.
+    Hot path of every harvest (about as costly as the parse itself): tags are compared as
+    whole strings in the record's own namespace instead of splitting each child's name,
+    subfields are read by walking the children once (a tag-filtered iterator per field cost
+    more than the filter), and the tuples are made with `tuple.__new__` to skip the
+    NamedTuple constructor's Python frame.
     """
     tag = element.tag if isinstance(element.tag, str) else ""
     ns = tag[: tag.rfind("}") + 1]
@@ -233,19 +236,21 @@ def element_to_data(element: etree._Element) -> MarcData:
     for child in element:
         name = child.tag
         if name == data_tag:
-            attrib = child.attrib
-            field_tag = attrib.get("tag", "")
+            get = child.get
+            field_tag = get("tag", "")
             if len(field_tag) != 3 or not field_tag.isalnum():
                 raise RecordShapeError(f"ugyldig feltnummer {field_tag!r} i datafelt")
-            field = DataField(
-                field_tag,
-                (attrib.get("ind1") or " ")[:1],
-                (attrib.get("ind2") or " ")[:1],
-                tuple(
-                    [
-                        (sub.get("code") or " ", sub.text or "")
-                        for sub in child.iterchildren(sub_tag)
-                    ]
+            subfields = []
+            for sub in child:
+                if sub.tag == sub_tag:
+                    subfields.append((sub.get("code") or " ", sub.text or ""))
+            field = _make(
+                DataField,
+                (
+                    field_tag,
+                    (get("ind1") or " ")[:1],
+                    (get("ind2") or " ")[:1],
+                    tuple(subfields),
                 ),
             )
             fields.append(field)
@@ -259,8 +264,12 @@ def element_to_data(element: etree._Element) -> MarcData:
             if len(field_tag) != 3 or not field_tag.isalnum():
                 raise RecordShapeError(f"ugyldig feltnummer {field_tag!r} i kontrollfelt")
             value = child.text or ""
-            fields.append(ControlField(field_tag, value))
-            controls.setdefault(field_tag, []).append(value)
+            fields.append(_make(ControlField, (field_tag, value)))
+            values = controls.get(field_tag)
+            if values is None:
+                controls[field_tag] = [value]
+            else:
+                values.append(value)
         elif name == leader_tag:
             leader = child.text or ""
     if leader is None:
@@ -270,6 +279,9 @@ def element_to_data(element: etree._Element) -> MarcData:
     if not fields:
         raise RecordShapeError("posten har ingen felt")
     return MarcData(leader, tuple(fields), controls, data)
+
+
+_make = tuple.__new__
 
 
 def read_element(element: etree._Element, position: int) -> ReadResult:

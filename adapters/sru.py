@@ -15,10 +15,11 @@ records. What it guarantees, and why:
   alive). Requests are spaced by `requests_per_second`; each has a connect/read timeout and a
   wall-clock deadline so a server trickling bytes cannot hang a nightly job.
 * Memory is bounded by two pages: a page body is read whole (capped at `max_page_bytes`, within
-  a wall-clock deadline) and parsed in one go (one tree per page, dropped with the page), while
-  the next page is already downloading on the same connection (`harvest` prefetches at the offset
-  a full page implies and throws the guess away when the page was short). Holding the page
-  means a body cut off mid-record is fetched again whole, never handed on half.
+  a wall-clock deadline) and parsed in one go (one tree per page, dropped before the page is
+  handed on), while the next page is already downloading and being parsed on a background
+  thread over the same connection (`harvest` prefetches at the offset a full page implies and
+  throws the guess away when the page was short). Holding the page means a body cut off
+  mid-record is fetched again whole, never handed on half.
 * XML is parsed with entities unresolved and no network (`adapters.xmlsafe`).
 """
 
@@ -300,9 +301,7 @@ class SruClient:
         last_error: SruError | None = None
         for attempt in range(1, (attempts or self.config.page_attempts) + 1):
             try:
-                return self._parse_page(
-                    self._download(query, start, maximum), query, start, maximum
-                )
+                return self._parse_page(self._fetch(query, start, maximum), query, start, maximum)
             except _BrokenStream as exc:
                 # urllib3 already retried the request; a body that broke off is retried here
                 last_error = SruTransportError(str(exc), url=self.config.url, query=query)
@@ -348,8 +347,26 @@ class SruClient:
                 raise _BrokenStream(f"forbindelsen brøt under lesing: {exc}") from exc
         return b"".join(chunks)
 
-    def _parse_page(self, body: bytes, query: str, start: int, maximum: int) -> Page:
-        parsed = self._parse(body, query, start)
+    def _fetch(self, query: str, start: int, maximum: int) -> etree._Element:
+        """One page downloaded and parsed into a tree, checked for entity declarations.
+
+        On the prefetch thread this overlaps the caller's work on the previous page twice
+        over: waiting for the server, and the parse itself (lxml parses without holding the
+        GIL, given a parser of its own, which `parse_bytes` makes per call).
+        """
+        body = self._download(query, start, maximum)
+        try:
+            root = parse_bytes(body)
+        except etree.XMLSyntaxError as exc:
+            if prolog_declares_entities(body):
+                raise self._entities_refused(query) from exc
+            raise _BrokenStream(f"svaret er ufullstendig eller ikke gyldig XML: {exc.msg}") from exc
+        if has_entity_declarations(root):
+            raise self._entities_refused(query)
+        return root
+
+    def _parse_page(self, root: etree._Element, query: str, start: int, maximum: int) -> Page:
+        parsed = self._parse(root, query, start)
         if parsed.diagnostics and not parsed.results:
             uri, message, details = parsed.diagnostics[0]
             raise SruDiagnostic(uri, message, details, url=self.config.url, query=query)
@@ -382,22 +399,14 @@ class SruClient:
             next_start=next_start if next_start <= parsed.total else None,
         )
 
-    def _parse(self, body: bytes, query: str, start: int) -> _ParsedResponse:
-        """Parse the whole page once and walk its records in document order.
+    def _parse(self, root: etree._Element, query: str, start: int) -> _ParsedResponse:
+        """Walk a page's tree (see `_fetch`) once, its records in document order.
 
-        The body is already held whole (see `_download`), so one tree parse of the page costs
-        no more memory than the bytes and is far cheaper per record than `iterparse` events.
+        The body is held whole anyway (see `_download`), and a tree of one page (a few times
+        its bytes, freed with it) is far cheaper per record than `iterparse` events.
         """
         parsed = _ParsedResponse()
         position = start - 1
-        try:
-            root = parse_bytes(body)
-        except etree.XMLSyntaxError as exc:
-            if prolog_declares_entities(body):
-                raise self._entities_refused(query) from exc
-            raise _BrokenStream(f"svaret er ufullstendig eller ikke gyldig XML: {exc.msg}") from exc
-        if has_entity_declarations(root):
-            raise self._entities_refused(query)
         for element in root.iter(*_TAGS):
             name = _local(element.tag)
             if name == "numberOfRecords":
@@ -473,8 +482,9 @@ class SruClient:
     def harvest(self, query: str, start: int = 1) -> Iterator[Page]:
         """Every page of `query` from `start` on; each page's `next_start` is the checkpoint.
 
-        While a page is parsed (and while the caller stores it), the next page is already
-        being downloaded on the same kept-alive connection, at the offset a full page implies.
+        While a page is read into records (and while the caller stores them), the next page is
+        already being downloaded and parsed (`_fetch`) on the same kept-alive connection, at the
+        offset a full page implies.
         When the page turns out short (a server cap, the end), that guess is thrown away and
         the right page fetched, so the offset is still derived from the records received.
         """
@@ -487,18 +497,20 @@ class SruClient:
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sru-prefetch") as pool:
             maximum = self.page_size()
-            pending: Future[bytes] = pool.submit(self._download, query, start, maximum)
+            pending: Future[etree._Element] = pool.submit(self._fetch, query, start, maximum)
             total: int | None = None
-            speculative: Future[bytes] | None = None
+            speculative: Future[etree._Element] | None = None
             try:
                 while True:
                     guess = start + maximum
                     speculative = None
                     try:
-                        body = pending.result()
+                        root = pending.result()
+                        del pending  # so that only `root` holds this page's tree
                         if total is None or guess <= total:
-                            speculative = pool.submit(self._download, query, guess, maximum)
-                        page = self._parse_page(body, query, start, maximum)
+                            speculative = pool.submit(self._fetch, query, guess, maximum)
+                        page = self._parse_page(root, query, start, maximum)
+                        del root  # freed before the caller gets the page, not after
                     except _BrokenStream as exc:
                         _settle(speculative)
                         speculative = None
@@ -519,13 +531,13 @@ class SruClient:
                         pending = speculative
                     else:
                         _settle(speculative)
-                        pending = pool.submit(self._download, query, start, maximum)
+                        pending = pool.submit(self._fetch, query, start, maximum)
             finally:
                 _settle(speculative)
 
 
-def _settle(future: Future[bytes] | None) -> None:
-    """Wait for a download nobody needs (it holds the connection) and drop its outcome."""
+def _settle(future: Future[etree._Element] | None) -> None:
+    """Wait for a fetch nobody needs (it holds the connection) and drop its outcome."""
     if future is None:
         return
     try:

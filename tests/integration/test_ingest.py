@@ -3,6 +3,8 @@ withdrawal, quarantine, all-or-nothing runs and the per-source lock."""
 
 from __future__ import annotations
 
+import gc
+import pickle
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -192,6 +194,33 @@ def test_failure_mid_harvest_leaves_the_catalogue_as_it_was(
         assert failed.checkpoint == '{"next_start": 12}'
     again = run(sessions, [rec("a")])  # the lock was released by the failure
     assert again.withdrawn == 1
+
+
+def test_collector_is_unfrozen_after_a_run_and_after_a_failure(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The run freezes the garbage collector's view of older objects only while it lasts."""
+    seen_during: list[int] = []
+
+    def watched(fail: bool) -> Iterator[Incoming]:
+        seen_during.append(gc.get_freeze_count())
+        yield rec("a")
+        if fail:
+            raise ConnectionError("borte")
+
+    assert gc.get_freeze_count() == 0
+    ingest(sessions, begin_run(sessions, "folk", "full"), watched(False), full=True)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ConnectionError):
+        ingest(sessions, begin_run(sessions, "folk", "full"), watched(True), full=True)
+    assert gc.get_freeze_count() == 0
+    assert len(seen_during) == 2 and min(seen_during) > 0
+
+
+def test_incoming_and_rejected_pickle_unchanged() -> None:
+    """What a parse worker puts on its queue arrives equal (and still validated)."""
+    values = [rec("a", sites=("SAN", None)), Rejected(ref="x", reason="ødelagt", raw=b"\x1d")]
+    assert pickle.loads(pickle.dumps(values)) == values
 
 
 def test_second_sync_of_a_running_source_is_refused(sessions: sessionmaker[Session]) -> None:

@@ -1,8 +1,9 @@
-"""BibRecord survives its JSON form unchanged, items and dates included."""
+"""BibRecord survives its JSON form and pickling unchanged, items and dates included."""
 
 from __future__ import annotations
 
 import json
+import pickle
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,3 +45,11 @@ def test_unknown_keys_are_ignored() -> None:
     data = record_to_dict(BibRecord(source="s", record_id="1", title="T"))
     data["future_field"] = 1
     assert record_from_dict(data).title == "T"
+
+
+@given(records)
+def test_round_trip_through_pickle(record: BibRecord) -> None:
+    """A record pickled for a parse worker's queue comes back equal, field for field."""
+    again = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == record
+    assert [type(i) for i in again.items] == [Item] * len(record.items)
