@@ -24,21 +24,23 @@ own matches (guards checked against R as against anyone).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing as mp
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from catalog.match import (
-    BLOCK_FAMILIES,
     Decision,
     Key,
     MatchKey,
     Verdict,
     block_index,
+    block_mates,
     compare,
     iter_candidate_pairs,
     manifestation_vetoed,
@@ -176,9 +178,25 @@ def _cluster_component(
     if len(members) == 1:
         h = _digest(keys[members[0]].key)
         return {members[0]: Placement(f"m-{h}", f"w-{h}", f"c-{h}")}
-    comp_id = stable_id("c", min(keys[x].key for x in members))
+    if len(members) == 2 and len(comp.edges) == 1 and not comp.joins:
+        comp_id = stable_id("c", min(keys[x].key for x in members))
+        placed = _pair_placements(comp, keys, overrides, comp_id)
+        if placed is not None:
+            return placed
+    # Records ranked by key once: ordering edges and naming groups by rank is ordering and
+    # naming them by key (keys are unique), without comparing key tuples per edge.
+    by_key = sorted(members, key=lambda x: keys[x].key)
+    rank = {x: r for r, x in enumerate(by_key)}
+    comp_id = stable_id("c", keys[by_key[0]].key)
 
+    # An edge's own decision already says whether its two records are vetoed: a veto would
+    # have made it VETO, and every edge is a work-level match.
     cache: dict[tuple[int, int], bool] = {}
+    w_cache: dict[tuple[int, int], bool] = {}
+    for i, j, d in comp.edges:
+        pair = (i, j) if i < j else (j, i)
+        cache[pair] = d.manifestation is Verdict.VETO
+        w_cache[pair] = False
 
     def m_vetoed(x: int, y: int) -> bool:
         pair = (x, y) if x < y else (y, x)
@@ -189,13 +207,18 @@ def _cluster_component(
 
     split = {x for x in members if keys[x].key in overrides.splits}
 
-    def order(edge: tuple[int, int, Decision]) -> tuple[float, Key, Key]:
-        i, j, d = edge
-        a, b = sorted((keys[i].key, keys[j].key))
-        return (-d.score, a, b)
+    def order(edge: tuple[int, int, Decision]) -> tuple[float, int, int]:
+        ri, rj = rank[edge[0]], rank[edge[1]]
+        return (-edge[2].score, ri, rj) if ri < rj else (-edge[2].score, rj, ri)
+
+    def join_order(join: tuple[int, int]) -> tuple[int, int]:
+        ri, rj = rank[join[0]], rank[join[1]]
+        return (ri, rj) if ri < rj else (rj, ri)
 
     edges = sorted(comp.edges, key=order)
-    joins = sorted(comp.joins, key=lambda e: sorted((keys[e[0]].key, keys[e[1]].key)))
+    joins = sorted(comp.joins, key=join_order)
+    if split:
+        edges = [e for e in edges if e[0] not in split and e[1] not in split]
 
     # Manifestations.
     m = _Groups([x] for x in members)
@@ -205,13 +228,12 @@ def _cluster_component(
             m.merge(ri, rj)
     _greedy(
         m,
-        [(i, j) for i, j, d in edges if d.manifestation is Verdict.MATCH and not {i, j} & split],
+        [(i, j) for i, j, d in edges if d.manifestation is Verdict.MATCH],
         m_vetoed,
     )
 
     # Works, built from whole manifestation clusters.
     w = _Groups(list(g) for g in m.members.values())
-    w_cache: dict[tuple[int, int], bool] = {}
 
     def w_vetoed(x: int, y: int) -> bool:
         # Work guards are symmetric; two clusters may be weighed against each other many
@@ -224,21 +246,41 @@ def _cluster_component(
 
     _greedy(
         w,
-        [(i, j) for i, j, d in edges if d.work is Verdict.MATCH and not {i, j} & split],
+        [(i, j) for i, j, d in edges if d.work is Verdict.MATCH],
         w_vetoed,
     )
 
     out: dict[int, Placement] = {}
     work_of: dict[int, str] = {}
     for group in w.members.values():
-        wid = stable_id("w", min(keys[x].key for x in group))
+        wid = stable_id("w", keys[min(group, key=rank.__getitem__)].key)
         for x in group:
             work_of[x] = wid
     for group in m.members.values():
-        mid = stable_id("m", min(keys[x].key for x in group))
+        mid = stable_id("m", keys[min(group, key=rank.__getitem__)].key)
         for x in group:
             out[x] = Placement(mid, work_of[x], comp_id)
     return out
+
+
+def _pair_placements(
+    comp: _Component, keys: Sequence[MatchKey], overrides: Overrides, comp_id: str
+) -> dict[int, Placement] | None:
+    """Both levels for the commonest component, two records and the one edge between them,
+    without the general machinery; None when a split is involved (left to the general path)."""
+    i, j, d = comp.edges[0]
+    ki, kj = keys[i].key, keys[j].key
+    if ki in overrides.splits or kj in overrides.splits:
+        return None
+    first = min(ki, kj)
+    work = stable_id("w", first)  # every edge is a work-level match
+    if d.manifestation is Verdict.MATCH:
+        both = Placement(stable_id("m", first), work, comp_id)
+        return {i: both, j: both}
+    return {
+        i: Placement(stable_id("m", ki), work, comp_id),
+        j: Placement(stable_id("m", kj), work, comp_id),
+    }
 
 
 def _components(
@@ -262,23 +304,30 @@ def _components(
             x = nxt
         return root
 
-    edge_list = list(edges)
-    join_list = list(joins)
-    for i, j in [(e[0], e[1]) for e in edge_list] + join_list:
+    def union(i: int, j: int) -> None:
         ri, rj = find(i), find(j)
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
+
+    edge_list = list(edges)
+    join_list = list(joins)
+    for e in edge_list:
+        union(e[0], e[1])
+    for i, j in join_list:
+        union(i, j)
     comps: dict[int, _Component] = {}
+    comp_of: dict[int, _Component] = {}  # every record of an edge or join is a member
     for x in members:
         r = find(x) if x in parent else x
         c = comps.get(r)
         if c is None:
             c = comps[r] = _Component([])
         c.members.append(x)
+        comp_of[x] = c
     for e in edge_list:
-        comps[find(e[0])].edges.append(e)
+        comp_of[e[0]].edges.append(e)
     for jn in join_list:
-        comps[find(jn[0])].joins.append(jn)
+        comp_of[jn[0]].joins.append(jn)
     return list(comps.values())
 
 
@@ -299,8 +348,10 @@ _Edge = tuple[int, int, Decision]
 _FORKED_KEYS: Sequence[MatchKey] = ()
 # Below this many records starting processes costs more than it saves.
 PARALLEL_MIN_RECORDS = 10_000
-# Records per sequential comparison pass in one process (see `_edges`).
-SHARD_RECORDS = 500_000
+# Records per sequential comparison pass in one process (see `_edges`). Each pass builds
+# every block again, so passes cost time; with the part number in the title blocks a million
+# records make about three million candidate pairs, whose seen-set fits in one pass.
+SHARD_RECORDS = 1_000_000
 
 
 def _shard_edges(keys: Sequence[MatchKey], shard: int, shards: int) -> tuple[list[_Edge], int]:
@@ -362,13 +413,39 @@ def _edges(keys: Sequence[MatchKey], workers: int) -> tuple[list[_Edge], int]:
     return edges, compared
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a bulk pass, restoring it after.
+
+    Keying and clustering a catalogue allocate millions of small containers (keys, edge
+    tuples, block lists) that never form reference cycles; the collector would otherwise scan
+    the ever larger heap again and again while they accumulate. Reference counting still frees
+    everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def cluster_full(
     keys: Sequence[MatchKey], overrides: Overrides | None = None, *, workers: int = 1
 ) -> Assignment:
     """Cluster every record from scratch (`bokflyt merge --full`).
 
     `workers` > 1 compares candidate pairs in that many forked processes (same result).
+    The cycle collector is paused meanwhile (`collector_paused`).
     """
+    with collector_paused():
+        return _cluster_full(keys, overrides, workers)
+
+
+def _cluster_full(
+    keys: Sequence[MatchKey], overrides: Overrides | None, workers: int
+) -> Assignment:
     overrides = overrides or Overrides()
     index = {k.key: i for i, k in enumerate(keys)}
     if len(index) != len(keys):
@@ -377,7 +454,10 @@ def cluster_full(
     log.info("clustering %d records: %d pairs compared, %d edges", len(keys), compared, len(edges))
     joins = _join_indices(overrides, index)
     del index
-    linked = {i for e in edges for i in e[:2]} | {i for jn in joins for i in jn}
+    linked = {i for jn in joins for i in jn}
+    for e in edges:
+        linked.add(e[0])
+        linked.add(e[1])
     result: Assignment = {}
     for comp in _components(sorted(linked), edges, joins):
         for x, placement in _cluster_component(comp, keys, overrides).items():
@@ -435,11 +515,8 @@ def cluster_incremental(
     edges: list[tuple[int, int, Decision]] = []
     while frontier:
         x = frontier.pop()
-        mates: set[int] = set(join_adj.get(x, ()))
-        for fam, family in zip(blocks, BLOCK_FAMILIES, strict=True):
-            for bk in family(keys[x]):
-                mates.update(fam.get(bk, ()))
-        mates.discard(x)
+        mates = block_mates(keys, blocks, x)
+        mates.update(join_adj.get(x, ()))
         for y in mates:
             pair = (x, y) if x < y else (y, x)
             if pair in seen_pairs:

@@ -35,6 +35,7 @@ from catalog.cluster import (
     Placement,
     cluster_full,
     cluster_incremental,
+    collector_paused,
     explain_pair,
 )
 from catalog.match import Key, MatchKey, match_key
@@ -140,11 +141,12 @@ class _Loaded:
 def load_keys(session: Session) -> _Loaded:
     """Match keys of every live record, with row ids and versions (records are not kept)."""
     loaded = _Loaded([], {}, {})
-    for row in _live_rows(session):
-        rec = _bib(row.name, row)
-        loaded.keys.append(match_key(rec))
-        loaded.pks[rec.key] = row.id
-        loaded.versions[rec.key] = row.updated_at
+    with collector_paused():
+        for row in _live_rows(session):
+            rec = _bib(row.name, row)
+            loaded.keys.append(match_key(rec))
+            loaded.pks[rec.key] = row.id
+            loaded.versions[rec.key] = row.updated_at
     return loaded
 
 

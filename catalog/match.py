@@ -16,6 +16,8 @@ publisher and extent decide only when identifiers cannot.
 `iter_candidate_pairs` does the blocking: records are only compared when they share an
 identifier, a (title, surname) or (title, year) key, or a key of surname (+ year, or + forename
 initial) with the start or end of the title, which survives a typing slip at the other end.
+Title keys carry the part number (other parts are vetoed anyway), and the (title, year) block
+pairs a record only with one that has no author (see `BlockFamily`).
 
 Rules, in the order `compare` applies them (the rule name is what `merge explain` prints):
 
@@ -93,10 +95,12 @@ _DIGITS = re.compile(r"\d+")
 
 @dataclass(frozen=True, slots=True)
 class MatchKey:
-    """Everything matching needs from one record, normalised once.
+    """Everything matching needs from one record, normalised once (built by `match_key`).
 
     `isbns` are the record's own ISBN-13s; `linked_isbns` add ISBNs the record names for another
     carrier ("(trykt utg.)"), which are evidence for the *work* but never for the manifestation.
+    A slotted dataclass, not a named tuple: `compare` reads its fields millions of times, and
+    slot reads are the fast path of the interpreter.
     """
 
     key: Key
@@ -115,19 +119,12 @@ class MatchKey:
     pages: int | None
     publisher: str
     series_numbers: tuple[tuple[str, str], ...]
-    language: str = ""
-    # Derived once here because `compare` runs millions of times on a full re-cluster.
-    full_title: str = ""
-    title_digits: tuple[str, ...] = ()
-    surname: str = ""
-
-    def __post_init__(self) -> None:
-        full = f"{self.title} {self.subtitle}" if self.subtitle else self.title
-        object.__setattr__(self, "full_title", full)
-        object.__setattr__(self, "title_digits", tuple(_DIGITS.findall(full)))
-        object.__setattr__(
-            self, "surname", sys.intern(self.author.block_key) if self.author else ""
-        )
+    language: str
+    # Derived once (`match_key`) because `compare` runs millions of times on a full re-cluster:
+    # title and subtitle as one string, the numbers in it, the author's blocking surname.
+    full_title: str
+    title_digits: tuple[str, ...]
+    surname: str
 
     @property
     def source(self) -> str:
@@ -215,14 +212,12 @@ def match_key(rec: BibRecord) -> MatchKey:
     if rec.fixed_008 and len(rec.fixed_008) > 23:
         form_008 = rec.fixed_008[23].lower()
     hints = format_hints(rec.title, " ".join((rec.extent or "", *rec.series)))
+    content, carriers = rec.content_types, rec.carrier_types
+    if hints:  # most records carry none
+        content += tuple(h for h in hints if h != "online")
+        carriers += tuple(h for h in hints if h == "online")
     fmt = derive_format(
-        rec.record_type,
-        rec.bib_level,
-        rec.physical,
-        rec.content_types + tuple(h for h in hints if h != "online"),
-        rec.media_types,
-        rec.carrier_types + tuple(h for h in hints if h == "online"),
-        form_008,
+        rec.record_type, rec.bib_level, rec.physical, content, rec.media_types, carriers, form_008
     )
     other_authors = tuple(a for a in map(normalize_author, rec.other_authors) if a is not None)
     if rec.main_author is None:
@@ -232,13 +227,15 @@ def match_key(rec: BibRecord) -> MatchKey:
     # Identifiers are kept as sorted tuples, not sets: a record has one or two, and a full
     # re-cluster holds a million keys, where a frozenset's ~200 bytes each add up.
     own_t = tuple(sorted(own))
+    author = normalize_author(rec.main_author)
+    full = f"{title} {subtitle}" if subtitle else title
     return MatchKey(
         key=(sys.intern(rec.source), rec.record_id),
         title=title,
         subtitle=subtitle,
         part=part,
         part_name=normalize_text(rec.part_name),
-        author=normalize_author(rec.main_author),
+        author=author,
         other_authors=other_authors,
         isbns=own_t,
         linked_isbns=own_t if linked == own else tuple(sorted(linked)),
@@ -250,6 +247,9 @@ def match_key(rec: BibRecord) -> MatchKey:
         publisher=sys.intern(normalize_publisher(rec.publisher)),
         series_numbers=_series_numbers(rec.series),
         language=sys.intern((rec.language or "").strip().lower()[:3]),
+        full_title=full,
+        title_digits=tuple(_DIGITS.findall(full)),
+        surname=sys.intern(author.block_key) if author else "",
     )
 
 
@@ -304,12 +304,17 @@ def names_compatible(a: AuthorName, b: AuthorName) -> bool:
 def author_relation(a: MatchKey, b: MatchKey) -> AuthorRelation:
     """How the main authors relate; a missing main author is looked up among the other's
     added authors (an audiobook may carry the author in 700 only)."""
-    if a.author is not None and b.author is not None:
-        if a.author == b.author:
+    x, y = a.author, b.author
+    if x is not None and y is not None:
+        if x == y:
             return AuthorRelation.MATCH
         if a.surname != b.surname:
             return AuthorRelation.CONFLICT
-        if names_compatible(a.author, b.author):
+        if x[0] == y[0] and x[1] == y[1] and (x[2] is None or y[2] is None):
+            # One heading with dates, one without: the commonest difference between twins,
+            # and what `names_compatible` would say without hashing both names for its cache.
+            return AuthorRelation.MATCH
+        if names_compatible(x, y):
             return AuthorRelation.MATCH
         return AuthorRelation.CONFLICT
     if a.author is None and b.author is None:
@@ -464,20 +469,26 @@ def compare(a: MatchKey, b: MatchKey, *, explain: bool = False) -> Decision:
     return d
 
 
-def _work_guard(a: MatchKey, b: MatchKey) -> str | None:
-    """The guards that keep two records out of one *work* (and so out of one cluster)."""
+def _volume_guard(a: MatchKey, b: MatchKey) -> str | None:
+    """The guards that keep two volumes of one title or series apart (checked first)."""
     if _parts_conflict(a, b):
         return "guard:part"
     if _series_conflict(a, b):
         return "guard:series-number"
-    if (
-        a.author is not None
-        and b.author is not None
-        and a.author != b.author
-        and (a.surname != b.surname or not names_compatible(a.author, b.author))
-    ):
-        return "guard:author"
     return None
+
+
+def _work_guard(a: MatchKey, b: MatchKey) -> str | None:
+    """The guards that keep two records out of one *work* (and so out of one cluster)."""
+    guard = _volume_guard(a, b)
+    if guard is None and _authors_conflict(a, b, author_relation(a, b)):
+        return "guard:author"
+    return guard
+
+
+def _authors_conflict(a: MatchKey, b: MatchKey, arel: AuthorRelation) -> bool:
+    """Two main authors that are not one person (a missing one is no conflict)."""
+    return arel is AuthorRelation.CONFLICT and a.author is not None and b.author is not None
 
 
 def _manifestation_guard(a: MatchKey, b: MatchKey, shared_ids: tuple[str, ...]) -> str | None:
@@ -562,7 +573,11 @@ def _decide_work_only(a: MatchKey, b: MatchKey, arel: AuthorRelation) -> _Outcom
 
 
 def _decide(a: MatchKey, b: MatchKey, details: list[str] | None) -> _Outcome:  # noqa: C901
-    guard = _work_guard(a, b)
+    # The author relation decides the author guard as well as the evidence: computed once.
+    guard = _volume_guard(a, b)
+    arel = author_relation(a, b) if guard is None else AuthorRelation.CONFLICT
+    if guard is None and _authors_conflict(a, b, arel):
+        guard = "guard:author"
     if guard is not None:
         if details is not None:
             details.append(
@@ -571,7 +586,6 @@ def _decide(a: MatchKey, b: MatchKey, details: list[str] | None) -> _Outcome:  #
                 f"author {a.author} vs {b.author}"
             )
         return (_VETO, guard, _VETO, guard, 0.0)
-    arel = author_relation(a, b)
     if details is None and (
         a.fmt is not b.fmt
         or (a.edition or "1") != (b.edition or "1")
@@ -642,70 +656,118 @@ def _decide(a: MatchKey, b: MatchKey, details: list[str] | None) -> _Outcome:  #
 # --- blocking -------------------------------------------------------------------------------
 
 
-def _identifier_blocks(k: MatchKey) -> Iterator[str]:
-    yield from k.linked_isbns
-    yield from k.other_ids
+def _identifier_blocks(k: MatchKey) -> tuple[str, ...]:
+    return k.linked_isbns + k.other_ids if k.other_ids else k.linked_isbns
 
 
-def _title_author_blocks(k: MatchKey) -> Iterator[str]:
-    yield f"{k.title}\x1f{k.surname}"
-    for o in k.other_authors[:2]:
-        yield f"{k.title}\x1f{o.block_key}"
+def _title_part(k: MatchKey) -> str:
+    """The title with the part number, when there is one: two different parts are vetoed at
+    both levels (`_parts_conflict`), so they need never meet in a title block."""
+    return f"{k.title}\x1e{k.part}" if k.part is not None else k.title
 
 
-def _title_year_blocks(k: MatchKey) -> Iterator[str]:
-    if k.year is not None:
-        yield f"{k.title}\x1f{k.year}"
+def _title_author_blocks(k: MatchKey) -> tuple[str, ...]:
+    head = _title_part(k)
+    if not k.other_authors:
+        return (f"{head}\x1f{k.surname}",)
+    return (f"{head}\x1f{k.surname}", *(f"{head}\x1f{o.block_key}" for o in k.other_authors[:2]))
 
 
-def _author_year_head_blocks(k: MatchKey) -> Iterator[str]:
+def _title_year_blocks(k: MatchKey) -> tuple[str, ...]:
+    return () if k.year is None else (f"{_title_part(k)}\x1f{k.year}",)
+
+
+# Block functions return tuples rather than yield: each runs once per record and family.
+def _author_year_head_blocks(k: MatchKey) -> tuple[str, ...]:
     if k.surname and k.year is not None and len(k.title) >= 5:
-        yield f"{k.surname}\x1f{k.year}\x1f{k.title[:3]}"
+        return (f"{k.surname}\x1f{k.year}\x1f{k.title[:3]}\x1e{k.part}",)
+    return ()
 
 
-def _author_year_tail_blocks(k: MatchKey) -> Iterator[str]:
+def _author_year_tail_blocks(k: MatchKey) -> tuple[str, ...]:
     if k.surname and k.year is not None and len(k.title) >= 5:
-        yield f"{k.surname}\x1f{k.year}\x1f{k.title[-3:]}"
+        return (f"{k.surname}\x1f{k.year}\x1f{k.title[-3:]}\x1e{k.part}",)
+    return ()
 
 
-def _author_year_ends_blocks(k: MatchKey) -> Iterator[str]:
+def _author_year_ends_blocks(k: MatchKey) -> tuple[str, ...]:
     if k.surname and k.year is not None and len(k.title) >= 5:
-        yield f"{k.surname}\x1f{k.year}\x1f{k.title[:2]}\x1f{k.title[-2:]}"
+        return (f"{k.surname}\x1f{k.year}\x1f{k.title[:2]}\x1f{k.title[-2:]}\x1e{k.part}",)
+    return ()
 
 
-def _person_head_blocks(k: MatchKey) -> Iterator[str]:
+def _person_head_blocks(k: MatchKey) -> tuple[str, ...]:
     a = k.author
     if a is not None and a.forenames and len(k.title) >= 5:
-        yield f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[:3]}"
+        return (f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[:3]}\x1e{k.part}",)
+    return ()
 
 
-def _person_tail_blocks(k: MatchKey) -> Iterator[str]:
+def _person_tail_blocks(k: MatchKey) -> tuple[str, ...]:
     a = k.author
     if a is not None and a.forenames and len(k.title) >= 5:
-        yield f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[-3:]}"
+        return (f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[-3:]}\x1e{k.part}",)
+    return ()
+
+
+def _authorless(k: MatchKey) -> bool:
+    return not k.surname
+
+
+@dataclass(frozen=True, slots=True)
+class BlockFamily:
+    """One way of putting records into blocks: `keys` gives a record's block keys.
+
+    With `opener`, a pair in a block is a candidate only when at least one of the two records
+    is an opener. (title, year) is such a family: two records that both have an author either
+    share a (title, author) block already or are vetoed by the author guard, so the family only
+    has to bring a record without an author to those that have one (or not).
+    """
+
+    keys: Callable[[MatchKey], tuple[str, ...]]
+    opener: Callable[[MatchKey], bool] | None = None
+
+    def pairs(self, a: MatchKey, b: MatchKey) -> bool:
+        """Whether two records sharing a block of this family are a candidate pair."""
+        return self.opener is None or self.opener(a) or self.opener(b)
 
 
 # Each family is built and dropped one at a time, which bounds memory on a full re-cluster.
-# The last three are for typing slips in titles (too short to forgive below 5 characters): a
+# The last five are for typing slips in titles (too short to forgive below 5 characters): a
 # single slip at position p in a title of 6 or more characters leaves at least one of "first
 # three", "last three" and "first two + last two" intact, so the twin is still a candidate.
 # The person families do the same without the year, so a slip in one edition's title does not
 # cut it off from the work's other editions (the surname plus forename initial keeps them small).
-BLOCK_FAMILIES: tuple[Callable[[MatchKey], Iterator[str]], ...] = (
-    _identifier_blocks,
-    _title_author_blocks,
-    _title_year_blocks,
-    _author_year_head_blocks,
-    _author_year_tail_blocks,
-    _author_year_ends_blocks,
-    _person_head_blocks,
-    _person_tail_blocks,
+# Every family but the identifiers' carries the part number: another part is vetoed anyway.
+BLOCK_FAMILIES: tuple[BlockFamily, ...] = (
+    BlockFamily(_identifier_blocks),
+    BlockFamily(_title_author_blocks),
+    BlockFamily(_title_year_blocks, opener=_authorless),
+    BlockFamily(_author_year_head_blocks),
+    BlockFamily(_author_year_tail_blocks),
+    BlockFamily(_author_year_ends_blocks),
+    BlockFamily(_person_head_blocks),
+    BlockFamily(_person_tail_blocks),
 )
 
 
 def block_keys(k: MatchKey) -> list[tuple[int, str]]:
     """The blocking keys of one record as (family, key) (for tests and `merge explain`)."""
-    return [(f, bk) for f, fam in enumerate(BLOCK_FAMILIES) for bk in fam(k)]
+    return [(f, bk) for f, fam in enumerate(BLOCK_FAMILIES) for bk in fam.keys(k)]
+
+
+def _family_blocks(keys: Sequence[MatchKey], family: BlockFamily) -> dict[str, list[int]]:
+    """Block key → member indices in index order, each record once per block."""
+    blocks: dict[str, list[int]] = {}
+    block_keys_of = family.keys
+    for idx, k in enumerate(keys):
+        for bk in block_keys_of(k):
+            members = blocks.get(bk)
+            if members is None:
+                blocks[bk] = [idx]
+            elif members[-1] != idx:  # one record naming a block twice is one member
+                members.append(idx)
+    return blocks
 
 
 def iter_candidate_pairs(
@@ -728,14 +790,8 @@ def iter_candidate_pairs(
     n_keys = len(keys)
     seen: set[int] = set()  # pairs encoded as i * n + j: cheaper to hold and hash than tuples
     for family in BLOCK_FAMILIES:
-        blocks: dict[str, list[int]] = {}
-        for idx, k in enumerate(keys):
-            for bk in family(k):
-                members = blocks.get(bk)
-                if members is None:
-                    blocks[bk] = [idx]
-                elif members[-1] != idx:  # one record naming a block twice is one member
-                    members.append(idx)
+        blocks = _family_blocks(keys, family)
+        opener = family.opener
         for bk, members in blocks.items():
             n = len(members)
             if n < 2:
@@ -746,13 +802,22 @@ def iter_candidate_pairs(
                     if on_oversized is not None:
                         on_oversized(bk, n)
                 continue
+            opens = None
+            if opener is not None:
+                opens = [opener(keys[m]) for m in members]
+                if not any(opens):
+                    continue
             # Members were appended in index order, so every later member is the larger index.
             for x in range(n - 1):
                 i = members[x]
                 if shards > 1 and i % shards != shard:
                     continue
                 base = i * n_keys
-                for j in members[x + 1 :]:
+                if opens is None or opens[x]:
+                    later = members[x + 1 :]
+                else:
+                    later = [j for j, o in zip(members[x + 1 :], opens[x + 1 :], strict=True) if o]
+                for j in later:
                     code = base + j
                     if code not in seen:
                         seen.add(code)
@@ -770,9 +835,26 @@ def block_index(keys: Sequence[MatchKey]) -> list[dict[str, list[int]]]:
     `candidate_pairs`), for the incremental path that looks up one record's mates."""
     out: list[dict[str, list[int]]] = []
     for family in BLOCK_FAMILIES:
-        blocks: dict[str, list[int]] = {}
-        for idx, k in enumerate(keys):
-            for bk in family(k):
-                blocks.setdefault(bk, []).append(idx)
+        blocks = _family_blocks(keys, family)
         out.append({bk: m for bk, m in blocks.items() if 1 < len(m) <= MAX_BLOCK})
     return out
+
+
+def block_mates(
+    keys: Sequence[MatchKey], index: Sequence[dict[str, list[int]]], x: int
+) -> set[int]:
+    """Every record that makes a candidate pair with record `x` (the pairs of
+    `iter_candidate_pairs` that contain `x`), looked up in a `block_index`."""
+    k = keys[x]
+    mates: set[int] = set()
+    for blocks, family in zip(index, BLOCK_FAMILIES, strict=True):
+        for bk in family.keys(k):
+            members = blocks.get(bk)
+            if members is None:
+                continue
+            if family.opener is None or family.opener(k):
+                mates.update(members)
+            else:
+                mates.update(m for m in members if family.opener(keys[m]))
+    mates.discard(x)
+    return mates

@@ -11,12 +11,16 @@ from hypothesis import strategies as st
 
 from benchmarks.gen_labelled import Labelled
 from catalog.match import (
+    BLOCK_FAMILIES,
+    AuthorRelation,
     Verdict,
+    author_relation,
     block_keys,
     candidate_pairs,
     compare,
     manifestation_vetoed,
     match_key,
+    names_compatible,
     work_vetoed,
 )
 from catalog.records import BibRecord
@@ -162,13 +166,53 @@ def test_compare_is_symmetric_and_consistent(labelled_small: list[Labelled], see
 def test_candidate_pairs_cover_every_true_pair_sharing_a_block(
     labelled_small: list[Labelled],
 ) -> None:
-    """Every pair that shares a block key is a candidate, and only those."""
+    """Every pair that shares a block key is a candidate (if the family pairs them), and only
+    those."""
     keys = [match_key(d.record) for d in labelled_small[:400]]
     pairs = set(candidate_pairs(keys))
     blocks = [set(block_keys(k)) for k in keys]
     for i in range(0, 400, 7):
         for j in range(i + 1, 400):
-            assert ((i, j) in pairs) == bool(blocks[i] & blocks[j])
+            shared = {f for f, _ in blocks[i] & blocks[j]}
+            paired = any(BLOCK_FAMILIES[f].pairs(keys[i], keys[j]) for f in shared)
+            assert ((i, j) in pairs) == paired
+
+
+def test_title_year_block_pairs_only_with_a_record_without_author() -> None:
+    """Two authored records of one title and year are not paired by the (title, year) block
+    (they share a title block or are vetoed), but an authorless one is paired with both."""
+    a = match_key(replace(BASE, isbns=()))
+    b = match_key(replace(BASE, record_id="b", main_author="Ragde, Anne B.", isbns=()))
+    c = match_key(replace(BASE, record_id="c", main_author=None, isbns=()))
+    assert candidate_pairs([a, b, c]) == [(0, 2), (1, 2)]
+
+
+def test_other_parts_share_no_title_block() -> None:
+    """Volumes 3 and 4 of a title are never candidates through their titles (always vetoed)."""
+    v3 = match_key(replace(BASE, isbns=(), part_number="3"))
+    v4 = match_key(replace(BASE, record_id="v4", isbns=(), part_number="4"))
+    assert candidate_pairs([v3, v4]) == []
+    assert compare(v3, v4).work is Verdict.VETO
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("Nesbø, Jo, 1960-", "Nesbø, Jo", True),
+        ("Jo Nesbø", "Nesbø, Jo (1960-)", True),
+        ("Nesbø, Jo, 1960-", "Nesbø, Jo, 1961-", False),
+        ("Nesbø, Jo, 1960-", "Nesbø, Jon", False),
+    ],
+)
+def test_author_relation_agrees_with_names_compatible(one: str, other: str, same: bool) -> None:
+    """The shortcut for headings that differ only in dates says what `names_compatible` says."""
+    a = match_key(replace(BASE, main_author=one))
+    b = match_key(replace(SAME, main_author=other))
+    assert a.author is not None and b.author is not None
+    assert names_compatible(a.author, b.author) is same
+    expected = AuthorRelation.MATCH if same else AuthorRelation.CONFLICT
+    assert author_relation(a, b) is expected
+    assert work_vetoed(a, b) is not same
 
 
 def test_author_found_in_statement_of_responsibility() -> None:
