@@ -9,9 +9,8 @@ from __future__ import annotations
 from transport.problem import Problem, Solution
 
 
-def route_distance(problem: Problem, solution: Solution) -> float:
-    """Total distance driven, depot to depot, unrounded."""
-    dist = problem.distance_matrix()
+def _along_routes(problem: Problem, solution: Solution, matrix: list[list[float]]) -> float:
+    """`matrix` summed over every leg driven, depot to depot (vans without stops stay home)."""
     idx = problem.site_index()
     vans = {v.id: v for v in problem.vans}
     total = 0.0
@@ -20,23 +19,18 @@ def route_distance(problem: Problem, solution: Solution) -> float:
             continue
         van = vans[r.van]
         path = [van.start, *(s.site for s in r.stops), van.end]
-        total += sum(dist[idx[a]][idx[b]] for a, b in zip(path, path[1:], strict=False))
+        total += sum(matrix[idx[a]][idx[b]] for a, b in zip(path, path[1:], strict=False))
     return total
+
+
+def route_distance(problem: Problem, solution: Solution) -> float:
+    """Total distance driven, depot to depot, unrounded."""
+    return _along_routes(problem, solution, problem.distance_matrix())
 
 
 def route_travel_time(problem: Problem, solution: Solution) -> float:
     """Total driving time (travel only: no service, waiting or break)."""
-    dur = problem.duration_matrix()
-    idx = problem.site_index()
-    vans = {v.id: v for v in problem.vans}
-    total = 0.0
-    for r in solution.routes:
-        if not r.stops:
-            continue
-        van = vans[r.van]
-        path = [van.start, *(s.site for s in r.stops), van.end]
-        total += sum(dur[idx[a]][idx[b]] for a, b in zip(path, path[1:], strict=False))
-    return total
+    return _along_routes(problem, solution, problem.duration_matrix())
 
 
 def solution_cost(problem: Problem, solution: Solution) -> float:
