@@ -17,21 +17,14 @@ import click
 
 from bokflyt import __version__
 from bokflyt.bootstrap import mirror_configuration
+from bokflyt.commands import CommandFailed
 from bokflyt.context import AppContext
 from bokflyt.db import upgrade
+from bokflyt.messages import t
 from bokflyt.settings import SettingsError
 from catalog.stats import catalogue_stats
 
 log = logging.getLogger(__name__)
-
-
-class CommandError(click.ClickException):
-    """An expected failure: printed as one message, exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"bokflyt: error: {self.format_message()}", err=True)
 
 
 def configure_logging(verbose: int) -> None:
@@ -50,22 +43,24 @@ class BokflytGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SettingsError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandFailed(str(exc)) from None
 
 
 @click.group(cls=BokflytGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="bokflyt")
+@click.version_option(
+    __version__, "--version", prog_name="bokflyt", help="Vis versjonen og avslutt."
+)
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Configuration file (default: $BOKFLYT_CONFIG, else ./bokflyt.toml).",
+    help="Konfigurasjonsfil (standard: $BOKFLYT_CONFIG, ellers ./bokflyt.toml).",
 )
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-v INFO, -vv DEBUG).")
+@click.option("-v", "--verbose", count=True, help="Mer logg på stderr (-v INFO, -vv DEBUG).")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
-    """bokflyt: one catalogue and one book van for public and school libraries."""
+    """bokflyt: én katalog og én bokbil for folke- og skolebibliotekene."""
     configure_logging(verbose)
     app = AppContext(config_path=config_path, verbose=verbose)
     ctx.obj = app
@@ -75,7 +70,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 @cli.command()
 @click.pass_obj
 def init(app: AppContext) -> None:
-    """Create or upgrade the database and load the sites and sources from the configuration."""
+    """Opprett eller oppgrader databasen og les inn steder og kilder fra konfigurasjonen."""
     settings = app.settings()
     upgrade(app.engine())
     with app.sessions().begin() as session:
@@ -86,22 +81,22 @@ def init(app: AppContext) -> None:
 
 @cli.group()
 def db() -> None:
-    """Database schema maintenance."""
+    """Vedlikehold av databaseskjemaet."""
 
 
 @db.command("upgrade")
 @click.pass_obj
 def db_upgrade(app: AppContext) -> None:
-    """Apply all pending migrations (safe to run again)."""
+    """Kjør alle ventende migreringer (trygt å kjøre flere ganger)."""
     upgrade(app.engine())
     click.echo("Database schema is up to date.")
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Maskinlesbart svar (JSON).")
 @click.pass_obj
 def stats(app: AppContext, as_json: bool) -> None:
-    """Records per source, items per site, clusters and works."""
+    """Poster per kilde, eksemplarer per sted, klynger og verk."""
     with app.sessions()() as session:
         figures = catalogue_stats(session)
     if as_json:
@@ -159,22 +154,23 @@ def main() -> None:
     try:
         cli.main(prog_name="bokflyt", standalone_mode=True)
     except OperationalError as exc:
-        click.echo(f"bokflyt: error: database unavailable: {exc.orig}", err=True)
+        click.echo(t("cli.error", message=f"databasen er utilgjengelig: {exc.orig}"), err=True)
         sys.exit(1)
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adressen å lytte på.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Porten å lytte på.")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=None,
-    help="Server processes (default: [web] workers, 1). More than one needs [web] secret_key.",
+    help="Antall serverprosesser (standard: [web] workers, ellers 1). Flere enn én krever "
+    "[web] secret_key.",
 )
 @click.pass_obj
 def serve(app: AppContext, host: str, port: int, workers: int | None) -> None:
-    """Serve the web app and JSON API (OpenAPI schema at /openapi.json)."""
+    """Start webappen og JSON-API-et (OpenAPI-skjema på /openapi.json)."""
     import uvicorn
 
     from bokflyt.serving import serve_workers

@@ -15,12 +15,13 @@ from typing import Any
 
 import click
 
+from bokflyt.commands import CommandFailed
 from bokflyt.commands.routes_print import DATE_OPTION, OUTPUT_OPTION, day_documents, write_pdf
 
 
 @click.group()
 def crates() -> None:
-    """Crate labels with pick lists, and crate scans at pickup and delivery."""
+    """Kasseetiketter med plukklister, og skanning av kasser ved henting og levering."""
 
 
 @crates.command("labels")
@@ -28,7 +29,7 @@ def crates() -> None:
 @OUTPUT_OPTION
 @click.pass_obj
 def labels_cmd(ctx: Any, day: dt.datetime, output: Path) -> None:
-    """Write DATE's crate labels (Code 128 and QR of the crate id) and pick lists as a PDF."""
+    """Skriv kasseetikettene (Code 128 og QR av kasse-ID) og plukklistene for DATO som PDF."""
     from transport.sheets import render_crate_labels
 
     docs = day_documents(ctx, day.date())
@@ -38,12 +39,12 @@ def labels_cmd(ctx: Any, day: dt.datetime, output: Path) -> None:
 
 @crates.command("scan")
 @click.argument("crate")
-@click.option("--picked-up", "event", flag_value="picked_up", help="The van collected the crate.")
-@click.option("--delivered", "event", flag_value="delivered", help="The crate was delivered.")
-@click.option("--at", "site", required=True, help="Site code where the crate was scanned.")
+@click.option("--picked-up", "event", flag_value="picked_up", help="Bilen hentet kassen.")
+@click.option("--delivered", "event", flag_value="delivered", help="Kassen ble levert.")
+@click.option("--at", "site", required=True, help="Stedskoden der kassen ble skannet.")
 @click.pass_obj
 def scan_cmd(ctx: Any, crate: str, event: str | None, site: str) -> None:
-    """Record that CRATE was picked up or delivered at a site; its items move on."""
+    """Registrer at KASSE ble hentet eller levert på et sted; eksemplarene i den flyttes videre."""
     from transport.scanning import ScanError, WrongSite, scan_crate
 
     if event is None:
@@ -53,7 +54,7 @@ def scan_cmd(ctx: Any, crate: str, event: str | None, site: str) -> None:
         try:
             result = scan_crate(session, crate, event, site)
         except ScanError as e:
-            raise click.ClickException(str(e)) from None
+            raise CommandFailed(str(e)) from None
     for message in result.messages:
         click.echo(f"ADVARSEL: {message}", err=True)
     verb = "hentet" if event == "picked_up" else "levert"

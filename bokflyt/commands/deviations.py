@@ -9,26 +9,29 @@ from typing import Any
 
 import click
 
+from bokflyt.commands import CommandFailed
+
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.group()
 def deviations() -> None:
-    """Late, damaged or missing crates and closed sites, per day and van."""
+    """Avvik: forsinkede, skadde eller manglende kasser og stengte steder, per dag og bil."""
 
 
 @deviations.command("add")
-@click.option("--date", "day", type=_DAY, required=True, help="Day of the route (YYYY-MM-DD).")
-@click.option("--van", required=True, help="The van, as named in the plan.")
+@click.option("--date", "day", type=_DAY, required=True, help="Ruteplanens dag (ÅÅÅÅ-MM-DD).")
+@click.option("--van", required=True, help="Bilen, slik den heter i planen.")
 @click.option(
     "--kind",
     type=click.Choice(["late", "damaged", "missing", "closed"]),
     required=True,
-    help="late, damaged, missing (crate) or closed (site).",
+    help="late (forsinket), damaged (skadet), missing (kasse mangler) eller closed "
+    "(stedet stengt).",
 )
-@click.option("--crate", default=None, help="Crate id from the label, e.g. K261130-03.")
-@click.option("--site", default=None, help="Site code concerned.")
-@click.option("--note", default=None, help="Free text for the carrier.")
+@click.option("--crate", default=None, help="Kasse-ID fra etiketten, f.eks. K261130-03.")
+@click.option("--site", default=None, help="Stedskoden det gjelder.")
+@click.option("--note", default=None, help="Fritekst til transportøren.")
 @click.pass_obj
 def add_cmd(
     ctx: Any,
@@ -39,24 +42,24 @@ def add_cmd(
     site: str | None,
     note: str | None,
 ) -> None:
-    """Record one deviation."""
+    """Registrer ett avvik."""
     from transport.deviations import KIND_NB, DeviationError, add
 
     with ctx.sessions().begin() as session:
         try:
             row = add(session, day.date(), van, kind, crate, site, note)
         except DeviationError as e:
-            raise click.ClickException(str(e)) from None
+            raise CommandFailed(str(e)) from None
         number = row.id
     click.echo(f"Avvik nr. {number} registrert: {KIND_NB[kind]}, {van}, {day.date()}.")
 
 
 @deviations.command("list")
-@click.option("--date", "day", type=_DAY, default=None, help="Only this day (YYYY-MM-DD).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--date", "day", type=_DAY, default=None, help="Bare denne dagen (ÅÅÅÅ-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Maskinlesbart svar (JSON).")
 @click.pass_obj
 def list_cmd(ctx: Any, day: dt.datetime | None, as_json: bool) -> None:
-    """List deviations, all or for one day."""
+    """List avvik, alle eller for én dag."""
     from transport.deviations import as_dicts, listing
 
     when = day.date() if day else None
@@ -73,19 +76,19 @@ def list_cmd(ctx: Any, day: dt.datetime | None, as_json: bool) -> None:
 
 
 @deviations.command("export")
-@click.option("--from", "first", type=_DAY, required=True, help="First day (YYYY-MM-DD).")
-@click.option("--to", "last", type=_DAY, required=True, help="Last day, inclusive.")
+@click.option("--from", "first", type=_DAY, required=True, help="Første dag (ÅÅÅÅ-MM-DD).")
+@click.option("--to", "last", type=_DAY, required=True, help="Siste dag (tas med).")
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
-    help="CSV file to write (semicolon-separated, UTF-8).",
+    help="CSV-filen som skal skrives (semikolonseparert, UTF-8).",
 )  # fmt: skip
 @click.pass_obj
 def export_cmd(ctx: Any, first: dt.datetime, last: dt.datetime, output: Path) -> None:
-    """Write the deviations of a period as CSV for the carrier."""
+    """Skriv avvikene i en periode som CSV til transportøren."""
     from transport.deviations import listing, to_csv
 
     if last < first:
-        raise click.ClickException("--to kan ikke være før --from.")
+        raise CommandFailed("--to kan ikke være før --from.")
     with ctx.sessions()() as session:
         rows = listing(session, first.date(), last.date())
     output.write_text(to_csv(rows), encoding="utf-8")

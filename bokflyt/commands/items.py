@@ -6,10 +6,12 @@ from typing import Any
 
 import click
 
+from bokflyt.commands import CommandFailed
+
 
 @click.group()
 def items() -> None:
-    """Scan single items."""
+    """Skanning av enkelteksemplarer."""
 
 
 def location_aliases(settings: Any) -> dict[str, str]:
@@ -22,10 +24,10 @@ def location_aliases(settings: Any) -> dict[str, str]:
 
 @items.command("checkin")
 @click.argument("barcode")
-@click.option("--at", "site", required=True, help="Site code where the item is checked in.")
+@click.option("--at", "site", required=True, help="Stedskoden der eksemplaret leveres inn.")
 @click.pass_obj
 def checkin_cmd(ctx: Any, barcode: str, site: str) -> None:
-    """Check BARCODE in at a site: on the shelf there; sent home if it belongs elsewhere."""
+    """Lever inn STREKKODE på et sted: på hylla der, eller sendt hjem om det hører til et annet."""
     from transport.scanning import ScanError, checkin_item
 
     aliases = location_aliases(ctx.settings())
@@ -33,7 +35,7 @@ def checkin_cmd(ctx: Any, barcode: str, site: str) -> None:
         try:
             result = checkin_item(session, barcode, site, aliases)
         except ScanError as e:
-            raise click.ClickException(str(e)) from None
+            raise CommandFailed(str(e)) from None
     click.echo(f"{barcode} innlevert på {site}.")
     if result.return_transfer is not None:
         click.echo(f"Hører hjemme på {result.home}: returoverføring nr. {result.return_transfer}.")

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 from xml.etree import ElementTree as ET
 
 import click
 
+from bokflyt.commands import CommandFailed
 from bokflyt.context import AppContext
 from catalog.clustering_store import (
     MergeError,
@@ -36,15 +37,6 @@ log = logging.getLogger(__name__)
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 
 
-class MergeFailed(click.ClickException):
-    """An expected refusal: one message on stderr, exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"bokflyt: error: {self.format_message()}", err=True)
-
-
 def _key(text: str) -> tuple[str, str]:
     try:
         return parse_key(text)
@@ -61,13 +53,13 @@ def _report(report: MergeReport) -> None:
 
 
 @click.group("merge", invoke_without_command=True)
-@click.option("--full", is_flag=True, help="Re-cluster every record, not only what changed.")
+@click.option("--full", is_flag=True, help="Klynge alle poster på nytt, ikke bare de endrede.")
 @click.pass_context
 def merge(ctx: click.Context, full: bool) -> None:
-    """Cluster the catalogue: the same book from every source shown once, editions as works.
+    """Slå sammen katalogen: samme bok fra alle kilder vises én gang, utgaver samles i verk.
 
-    Without a subcommand, re-clusters what changed since the last merge (or everything with
-    --full; the result is the same).
+    Uten underkommando klynges det som er endret siden forrige kjøring (eller alt med
+    --full; resultatet blir det samme).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -81,50 +73,50 @@ def merge(ctx: click.Context, full: bool) -> None:
 @click.argument("b")
 @click.pass_obj
 def explain_command(app: AppContext, a: str, b: str) -> None:
-    """Say whether records A and B are clustered, and which rule or score decided it."""
+    """Forklar om postene A og B er slått sammen, og hvilken regel eller skår som avgjorde."""
     with app.sessions()() as session:
         try:
             explanation = explain(session, _key(a), _key(b))
         except MergeError as exc:
-            raise MergeFailed(str(exc)) from None
+            raise CommandFailed(str(exc)) from None
     for line in explanation.lines():
         click.echo(line)
 
 
 @merge.command("split")
 @click.argument("record")
-@click.option("--note", default=None, help="Why (kept with the decision).")
-@click.option("--by", "by", default=None, help="Who decided (kept with the decision).")
+@click.option("--note", default=None, help="Hvorfor (lagres med avgjørelsen).")
+@click.option("--by", "by", default=None, help="Hvem som avgjorde (lagres med avgjørelsen).")
 @click.pass_obj
 def split_command(app: AppContext, record: str, note: str | None, by: str | None) -> None:
-    """Keep RECORD out of every automatic merge from now on (until a later join)."""
+    """Hold POST utenfor all automatisk sammenslåing fra nå av (til en senere join)."""
     with app.sessions().begin() as session:
         try:
             add_split(session, _key(record), by=by, note=note)
         except MergeError as exc:
-            raise MergeFailed(str(exc)) from None
+            raise CommandFailed(str(exc)) from None
         _report(run_merge(session))
 
 
 @merge.command("join")
 @click.argument("a")
 @click.argument("b")
-@click.option("--note", default=None, help="Why (kept with the decision).")
-@click.option("--by", "by", default=None, help="Who decided (kept with the decision).")
+@click.option("--note", default=None, help="Hvorfor (lagres med avgjørelsen).")
+@click.option("--by", "by", default=None, help="Hvem som avgjorde (lagres med avgjørelsen).")
 @click.pass_obj
 def join_command(app: AppContext, a: str, b: str, note: str | None, by: str | None) -> None:
-    """Put A and B in one manifestation cluster from now on, whatever the rules say."""
+    """Legg A og B i samme klynge (utgave) fra nå av, uansett hva reglene sier."""
     with app.sessions().begin() as session:
         try:
             add_join(session, _key(a), _key(b), by=by, note=note)
         except MergeError as exc:
-            raise MergeFailed(str(exc)) from None
+            raise CommandFailed(str(exc)) from None
         _report(run_merge(session))
 
 
 @click.group("clusters")
 def clusters() -> None:
-    """The merged catalogue's clusters, for other tools."""
+    """Klyngene i den samlede katalogen, for andre verktøy."""
 
 
 @clusters.command("export")
@@ -134,24 +126,24 @@ def clusters() -> None:
     type=click.Choice(["jsonl", "marcxml"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one line per source record; marcxml: one merged record per cluster.",
+    help="jsonl: én linje per kildepost; marcxml: én sammenslått post per klynge.",
 )
 @click.option(
     "--output",
     "-o",
     type=click.File("w", encoding="utf-8"),
     default="-",
-    help="File to write (default: standard output).",
+    help="Filen som skal skrives (standard: standard ut).",
 )
 @click.option(
     "--prefer",
     multiple=True,
-    help="Source whose description wins ties in the merged record (repeatable, in order; "
-    "default: the configuration's order).",
+    help="Kilden hvis beskrivelse vinner ved likhet i den sammenslåtte posten (kan gjentas, i "
+    "rekkefølge; standard: rekkefølgen i konfigurasjonen).",
 )
 @click.pass_obj
 def export_command(app: AppContext, fmt: str, output: IO[str], prefer: tuple[str, ...]) -> None:
-    """Write the clusters: jsonl lines {"source", "id", "cluster", "work"}, or MARCXML."""
+    """Skriv klyngene: jsonl-linjer {"source", "id", "cluster", "work"}, eller MARCXML."""
     with app.sessions()() as session:
         if fmt == "jsonl":
             for row in iter_export_rows(session):

@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from bokflyt.commands import CommandFailed
 from bokflyt.planning import service_calendar
 
 __all__ = ["routes", "service_calendar"]
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @click.group()
 def routes() -> None:
-    """Plan and solve the book van's routes."""
+    """Planlegg og løs bokbilens ruter."""
 
 
 @routes.command("solve")
@@ -42,46 +43,46 @@ def routes() -> None:
     type=click.Choice(["json", "lilim"]),
     default="json",
     show_default=True,
-    help="Input format: bokflyt JSON (docs/routing-problem.md) or a Li & Lim PDPTW text file.",
+    help="Inndataformat: bokflyt-JSON (docs/routing-problem.md) eller en Li & Lim PDPTW-tekstfil.",
 )
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0.1),
     default=10.0,
     show_default=True,
-    help="Wall-clock seconds for the whole solve, model building included.",
+    help="Sekunder (veggklokke) for hele løsningen, modellbyggingen medregnet.",
 )
 @click.option(
     "--seed",
     type=int,
     default=0,
     show_default=True,
-    help="Random seed; the same seed and time limit give the same answer.",
+    help="Tilfeldig frø; samme frø og tidsgrense gir samme svar.",
 )
 @click.option(
     "--seeds/--no-seeds",
     "use_seeds",
     default=True,
     show_default=True,
-    help="Start OR-Tools from VROOM/PyVRP routes when those packages are installed.",
+    help="Start OR-Tools fra VROOM-/PyVRP-ruter når de pakkene er installert.",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="Where to write the solution JSON.",
+    help="Hvor løsningen (JSON) skal skrives.",
 )
 def solve_cmd(
     problem_path: Path, fmt: str, time_limit: float, seed: int, use_seeds: bool, output: Path
 ) -> None:
-    """Solve PROBLEM and write a verified SOLUTION.json.
+    """Løs PROBLEM og skriv en kontrollert SOLUTION.json.
 
-    For Li & Lim input the solution is {"routes": [[task ids]], "vehicles": n, "distance": d}
-    with the depot left out and the Euclidean distance unrounded; for JSON input it is the full
-    solution with ETAs, loads and dropped shipments.  Both carry "clock_cut": the engines the
-    wall clock stopped before their work budget was done (empty: the same seed and limit give
-    the same answer).
+    For Li & Lim-inndata er løsningen {"routes": [[oppdrag-ID-er]], "vehicles": n, "distance": d}
+    uten depotet og med euklidsk avstand uten avrunding; for JSON-inndata er det hele
+    løsningen med ankomsttider, last og forsendelser som ble droppet.  Begge har "clock_cut":
+    motorene klokka stoppet før arbeidsbudsjettet var brukt opp (tom: samme frø og grense
+    gir samme svar).
     """
     from adapters.lilim import LiLimFormatError, read_lilim
     from transport.cost import route_distance
@@ -93,15 +94,15 @@ def solve_cmd(
     try:
         problem = read_lilim(problem_path) if fmt == "lilim" else load_problem(problem_path)
     except FileNotFoundError:
-        raise click.ClickException(f"{problem_path}: no such file") from None
+        raise CommandFailed(f"{problem_path}: finner ikke filen") from None
     except (ProblemError, LiLimFormatError) as e:
-        raise click.ClickException(f"{problem_path}: invalid problem: {e}") from None
+        raise CommandFailed(f"{problem_path}: ugyldig problem: {e}") from None
     outcome = solve_outcome(problem, time_limit=time_limit, seed=seed, use_seeds=use_seeds)
     solution = outcome.solution
     try:
         check(problem, solution)
     except InfeasibleSolution as e:
-        raise click.ClickException(f"solution failed verification, not written: {e}") from None
+        raise CommandFailed(f"løsningen besto ikke kontrollen og er ikke skrevet: {e}") from None
     data: dict[str, Any]
     if fmt == "lilim":
         data = {
@@ -139,18 +140,18 @@ def _hhmm(seconds: float) -> str:
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     required=True,
-    help="Day to plan (YYYY-MM-DD).",
+    help="Dagen som skal planlegges (ÅÅÅÅ-MM-DD).",
 )
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0.5),
     default=10.0,
     show_default=True,
-    help="Wall-clock seconds for the solver.",
+    help="Sekunder (veggklokke) for løseren.",
 )
 @click.pass_obj
 def plan_cmd(ctx: Any, day: dt.datetime, time_limit: float) -> None:
-    """Plan DATE's van routes from open transfers; replaces a draft, never a dispatched plan."""
+    """Planlegg bilrutene for DATO fra åpne overføringer; erstatter utkast, aldri sendte planer."""
     from bokflyt.planning import PlanningError, plan_day
     from transport.planner import chosen_copies
 
@@ -160,7 +161,7 @@ def plan_cmd(ctx: Any, day: dt.datetime, time_limit: float) -> None:
         try:
             planned = plan_day(session, settings, when, time_limit)
         except PlanningError as e:
-            raise click.ClickException(str(e)) from None
+            raise CommandFailed(str(e)) from None
         plan, dp, solution = planned.plan, planned.problem, planned.solution
         waiting = planned.waiting
         click.echo(
@@ -214,23 +215,23 @@ def _closed_lines(settings: Any, day: dt.date) -> list[str]:
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     required=True,
-    help="Day whose draft plan to freeze (YYYY-MM-DD).",
+    help="Dagen hvis utkast skal fryses (ÅÅÅÅ-MM-DD).",
 )
 @click.pass_obj
 def dispatch_cmd(ctx: Any, day: dt.datetime) -> None:
-    """Freeze DATE's plan: later planning never changes it; its transfers move on."""
+    """Frys planen for DATO: senere planlegging endrer den aldri; overføringene går videre."""
     from bokflyt.planning import hub_code
     from transport.plan_store import PlanError, dispatch
 
     when = day.date()
     hub = hub_code(ctx.settings())
     if hub is None:
-        raise click.ClickException("ingen avdelinger er satt opp; ingenting å sende ut")
+        raise CommandFailed("ingen avdelinger er satt opp; ingenting å sende ut")
     with ctx.sessions().begin() as session:
         try:
             plan = dispatch(session, when, hub)
         except PlanError as e:
-            raise click.ClickException(str(e)) from None
+            raise CommandFailed(str(e)) from None
         click.echo(
             f"{when}: kjøreplanen er sendt ut ({plan.vehicles} bil(er), {len(plan.stops)} stopp)"
         )
@@ -243,11 +244,11 @@ def dispatch_cmd(ctx: Any, day: dt.datetime) -> None:
     type=click.Choice(["reservation", "return_home", "class_set", "rebalancing", "manual"]),
     default="reservation",
     show_default=True,
-    help="Reason for rows that do not name one.",
+    help="Årsak for rader som ikke oppgir en.",
 )
 @click.pass_obj
 def import_transfers_cmd(ctx: Any, csv_path: Path, reason: str) -> None:
-    """Import the circulation system's transfer list; borrower columns are dropped unread."""
+    """Les inn overføringslisten fra utlånssystemet; lånerkolonner forkastes uten å leses."""
     from sqlalchemy import select
 
     from catalog.models import Site
@@ -257,18 +258,18 @@ def import_transfers_cmd(ctx: Any, csv_path: Path, reason: str) -> None:
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise click.ClickException(f"{csv_path}: finner ikke filen") from None
+        raise CommandFailed(f"{csv_path}: finner ikke filen") from None
     try:
         requests = unique(read_transfer_csv(text, default_reason=reason))
     except TransferError as e:
-        raise click.ClickException(f"{csv_path}: {e}") from None
+        raise CommandFailed(f"{csv_path}: {e}") from None
     with ctx.sessions().begin() as session:
         known = set(session.scalars(select(Site.code)))
         unknown = sorted(
             {c for r in requests for c in (r.to_site, r.from_site) if c and c not in known}
         )
         if unknown:
-            raise click.ClickException(f"{csv_path}: ukjente avdelingskoder: {', '.join(unknown)}")
+            raise CommandFailed(f"{csv_path}: ukjente avdelingskoder: {', '.join(unknown)}")
         for r in requests:
             session.add(
                 Transfer(

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from bokflyt.commands import CommandFailed
+
 log = logging.getLogger(__name__)
 
 DATE_OPTION = click.option(
@@ -22,14 +24,14 @@ DATE_OPTION = click.option(
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     required=True,
-    help="Day of the plan (YYYY-MM-DD).",
+    help="Planens dag (ÅÅÅÅ-MM-DD).",
 )
 OUTPUT_OPTION = click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="PDF file to write.",
+    help="PDF-filen som skal skrives.",
 )
 
 
@@ -74,19 +76,19 @@ def day_documents(ctx: Any, day: dt.date, van: str | None = None) -> Any:
     with ctx.sessions()() as session:
         plan = session.scalar(select(RoutePlan).where(RoutePlan.day == day))
         if plan is None:
-            raise click.ClickException(no_plan_message(day))
+            raise CommandFailed(no_plan_message(day))
         barcodes = [b for c in plan.crates for b in c.barcodes]
         items = load_items(session, barcodes)
         try:
             return plan_documents(plan, sites, items, van)
         except PrintPlanError as e:
-            raise click.ClickException(f"Kan ikke skrive ut planen for {day}: {e}") from None
+            raise CommandFailed(f"Kan ikke skrive ut planen for {day}: {e}") from None
 
 
 def write_pdf(output: Path, what: str, count: int, render: Callable[[Path], None]) -> None:
     """Render to `output` unless there is nothing to print, which is an error (exit 1)."""
     if count == 0:
-        raise click.ClickException(f"Ingen {what} å skrive ut for denne dagen.")
+        raise CommandFailed(f"Ingen {what} å skrive ut for denne dagen.")
     output.parent.mkdir(parents=True, exist_ok=True)
     render(output)
     log.info("wrote %s", output)
@@ -95,11 +97,11 @@ def write_pdf(output: Path, what: str, count: int, render: Callable[[Path], None
 
 @click.command("print")
 @DATE_OPTION
-@click.option("--van", default=None, help="Only this van's sheet (as named in the plan).")
+@click.option("--van", default=None, help="Bare kjørelisten til denne bilen (navnet i planen).")
 @OUTPUT_OPTION
 @click.pass_obj
 def print_cmd(ctx: Any, day: dt.datetime, van: str | None, output: Path) -> None:
-    """Write DATE's route sheets (one per van, A4, bokmål) as a PDF."""
+    """Skriv kjørelistene for DATO (én per bil, A4) som PDF."""
     from transport.sheets import render_route_sheets
 
     docs = day_documents(ctx, day.date(), van)

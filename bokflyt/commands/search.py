@@ -7,25 +7,16 @@ Output is Norwegian bokmål. Exit codes: 0 (also for no hits), 1 a query that ca
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import click
 
+from bokflyt.commands import CommandFailed
 from bokflyt.context import AppContext
 from catalog.query import QueryError
 from catalog.search import Hit, SearchRequest, SearchResult, search
 from catalog.search_index import AUDIENCE_LABELS, FORMAT_LABELS, rebuild, refresh
 
 log = logging.getLogger(__name__)
-
-
-class SearchFailed(click.ClickException):
-    """A query that cannot be run: one message on stderr, exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"bokflyt: feil: {self.format_message()}", err=True)
 
 
 def _status_lines(hit: Hit) -> list[str]:
@@ -113,7 +104,7 @@ def search_command(
         with app.sessions()() as session:
             result = search(session, request)
     except QueryError as exc:
-        raise SearchFailed(exc.reason) from None
+        raise CommandFailed(exc.reason) from None
     click.echo(result.model_dump_json(indent=2) if as_json else render(result))
 
 

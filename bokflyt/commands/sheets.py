@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 @click.group()
 def sheets() -> None:
-    """Route sheets, crate labels and routing slips (PDF and HTML)."""
+    """Kjørelister, kasseetiketter og følgesedler (PDF og HTML)."""
 
 
 @sheets.command("sample")
@@ -29,17 +29,17 @@ def sheets() -> None:
     "output_dir",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
-    help="Directory to write the documents to (created if missing).",
+    help="Mappen dokumentene skrives til (opprettes om den mangler).",
 )
 @click.option(
     "--date",
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Day of the sample route (default: tomorrow).",
+    help="Dagen for eksempelruten (standard: i morgen).",
 )
 def sample(output_dir: Path, day: dt.datetime | None) -> None:
-    """Write a sample day's route sheet, crate labels and slips as PDF and HTML."""
+    """Skriv kjøreliste, kasseetiketter og følgesedler for en eksempeldag som PDF og HTML."""
     from transport.sample_documents import sample_day
     from transport.sheets import render_crate_labels, render_route_sheets, render_slips
     from transport.sheets_html import crate_labels_html, route_sheets_html, slips_html

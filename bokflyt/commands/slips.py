@@ -16,7 +16,7 @@ from bokflyt.commands.routes_print import DATE_OPTION, OUTPUT_OPTION, day_docume
 @OUTPUT_OPTION
 @click.pass_obj
 def slips(ctx: Any, day: dt.datetime, output: Path) -> None:
-    """Write DATE's routing slips (six per A4 page, one per item) as a PDF."""
+    """Skriv følgesedlene for DATO (seks per A4-side, én per eksemplar) som PDF."""
     from transport.sheets import render_slips
 
     docs = day_documents(ctx, day.date())

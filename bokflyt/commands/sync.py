@@ -14,13 +14,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bokflyt.bootstrap import mirror_configuration
+from bokflyt.commands import CommandFailed
 from bokflyt.context import AppContext
 from bokflyt.db import upgrade
 from bokflyt.pipeline import SettleReport, keep_catalogue_in_step
@@ -30,15 +30,6 @@ from catalog.ingest import SyncRefused, quarantined, recent_runs
 from catalog.models import QuarantinedRecord, Source
 
 log = logging.getLogger(__name__)
-
-
-class SyncFailed(click.ClickException):
-    """An expected failure: one message on stderr, exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"bokflyt: feil: {self.format_message()}", err=True)
 
 
 def yield_processor(nice: int) -> None:
@@ -176,7 +167,7 @@ def sync_command(
         raise click.UsageError(f"ukjent kilde: {', '.join(unknown)}; konfigurerte kilder: {known}")
     names = list(sources) or list(settings.sources)
     if not names:
-        raise SyncFailed("ingen kilder er konfigurert ([sources.NAVN] i konfigurasjonsfilen)")
+        raise CommandFailed("ingen kilder er konfigurert ([sources.NAVN] i konfigurasjonsfilen)")
     settings, sessions = _prepare(app)
     failures = []
     with keep_catalogue_in_step(sessions) as settled:
@@ -195,7 +186,7 @@ def sync_command(
                 failures.append(name)
     _report_settled(settled)
     if failures:
-        raise SyncFailed(f"{len(failures)} av {len(names)} kilder feilet: {', '.join(failures)}")
+        raise CommandFailed(f"{len(failures)} av {len(names)} kilder feilet: {', '.join(failures)}")
 
 
 @click.command("import")
@@ -223,7 +214,7 @@ def import_command(
         raise click.UsageError(f"ukjent kilde {source!r}; konfigurerte kilder: {known}")
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        raise SyncFailed(f"finner ikke fil: {', '.join(missing)}")
+        raise CommandFailed(f"finner ikke fil: {', '.join(missing)}")
     settings, sessions = _prepare(app)
     with keep_catalogue_in_step(sessions) as settled:
         try:
@@ -238,11 +229,11 @@ def import_command(
                     progress=progress,
                 )
         except SyncRefused as exc:
-            raise SyncFailed(str(exc)) from None
+            raise CommandFailed(str(exc)) from None
     _report(outcome)
     _report_settled(settled)
     if not outcome.ok:
-        raise SyncFailed(f"importen til {source} feilet")
+        raise CommandFailed(f"importen til {source} feilet")
 
 
 @click.group("quarantine")
@@ -280,7 +271,7 @@ def quarantine_show(app: AppContext, record_id: int, raw_out: bool) -> None:
     with app.sessions()() as session:
         row = session.get(QuarantinedRecord, record_id)
         if row is None:
-            raise SyncFailed(f"ingen post i karantene med nummer {record_id}")
+            raise CommandFailed(f"ingen post i karantene med nummer {record_id}")
         source = session.get(Source, row.source_id)
         if raw_out:
             sys.stdout.buffer.write(row.raw)

@@ -42,37 +42,37 @@ def _fail(message: str) -> None:
 
 @click.group()
 def transfers() -> None:
-    """Transfers between sites: request a copy at a site, list them, cancel one."""
+    """Overføringer mellom steder: bestill et eksemplar til et sted, list dem, avbryt en."""
 
 
 @transfers.command("request")
 @click.argument("cluster")
-@click.option("--to", "to_site", required=True, help="Site code the copy must reach.")
+@click.option("--to", "to_site", required=True, help="Stedskoden eksemplaret skal fram til.")
 @click.option(
     "--any-edition",
     is_flag=True,
-    help="Any copy of the same work will do, not only this manifestation.",
+    help="Et eksemplar av hvilken som helst utgave av verket duger, ikke bare denne.",
 )
 @click.option(
     "--priority",
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="0 is normal; higher numbers travel first.",
+    help="0 er normalt; høyere tall sendes først.",
 )
 @click.option(
     "--reason",
     type=click.Choice(REASONS),
     default="reservation",
     show_default=True,
-    help="Why the copy moves.",
+    help="Hvorfor eksemplaret flyttes.",
 )
 @click.option(
     "--from-date",
     "from_date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Not to be planned before this day (YYYY-MM-DD).",
+    help="Skal ikke planlegges før denne dagen (ÅÅÅÅ-MM-DD).",
 )
 @click.pass_obj
 def request_cmd(
@@ -84,10 +84,10 @@ def request_cmd(
     reason: str,
     from_date: dt.datetime | None,
 ) -> None:
-    """Bring a copy of CLUSTER (cluster id, or SOURCE:RECORDID) to a site.
+    """Send et eksemplar av KLYNGE (klynge-ID, eller KILDE:POSTID) til et sted.
 
-    Only copies on the shelf at another site are candidates; if one is on the shelf at the
-    destination already, nothing is created and the command exits 1.
+    Bare eksemplarer på hylla på et annet sted kan velges; står det allerede et på hylla
+    på mottakerstedet, opprettes ingenting og kommandoen avslutter med kode 1.
     """
     from transport.requests import RequestError, request_copy
 
@@ -124,12 +124,12 @@ def request_cmd(
     type=click.Choice([*STATUSES, "all"]),
     default="open",
     show_default=True,
-    help="Which transfers to show.",
+    help="Hvilke overføringer som vises.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Write JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv JSON i stedet for en tabell.")
 @click.pass_obj
 def list_cmd(ctx: Any, status: str, as_json: bool) -> None:
-    """List transfers, oldest first."""
+    """List overføringer, eldste først."""
     from sqlalchemy import select
 
     from transport.models import Transfer
@@ -179,7 +179,7 @@ def _row(t: Any) -> dict[str, Any]:
 @click.argument("transfer_id", metavar="ID", type=int)
 @click.pass_obj
 def cancel_cmd(ctx: Any, transfer_id: int) -> None:
-    """Cancel open transfer ID; one already on its way or delivered is left alone (exit 1)."""
+    """Avbryt den åpne overføringen ID; en som er underveis eller levert, blir stående (kode 1)."""
     from transport.models import Transfer
 
     with ctx.sessions().begin() as session:

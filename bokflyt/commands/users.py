@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
@@ -22,30 +21,22 @@ from bokflyt.auth import (
     list_users,
     set_password,
 )
+from bokflyt.commands import CommandFailed
 from bokflyt.context import AppContext
 from bokflyt.messages import t
 
 ROLES = [role.value for role in Role]
 
 
-class UsersFailed(click.ClickException):
-    """An expected refusal: one bokmål line on stderr, exit code 1, no traceback."""
-
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        click.echo(t("cli.error", message=self.format_message()), err=True)
-
-
-def _fail(exc: AuthError) -> UsersFailed:
-    return UsersFailed(t(exc.message_id, detail=str(exc), **exc.params))
+def _fail(exc: AuthError) -> CommandFailed:
+    return CommandFailed(t(exc.message_id, detail=str(exc), **exc.params))
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
-            raise UsersFailed(t("users.stdin_empty"))
+            raise CommandFailed(t("users.stdin_empty"))
         return line
     value: str = click.prompt(
         t("users.password_prompt"),
@@ -57,16 +48,16 @@ def _read_password(from_stdin: bool) -> str:
 
 @click.group()
 def users() -> None:
-    """Staff accounts for the web app: librarian, logistics or admin."""
+    """Ansattkontoer i webappen: librarian (bibliotekar), logistics (logistikk) eller admin."""
 
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="What the user may do.")
-@click.option("--name", "display_name", default=None, help="Full name shown in the web app.")
-@click.option("--site", "site_code", default=None, help="Site code of the user's own library.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--sso-only", is_flag=True, help="No password: the user logs in through SSO only.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="Hva brukeren har lov til.")
+@click.option("--name", "display_name", default=None, help="Fullt navn som vises i webappen.")
+@click.option("--site", "site_code", default=None, help="Stedskoden til brukerens eget bibliotek.")
+@click.option("--password-stdin", is_flag=True, help="Les passordet fra standard inn.")
+@click.option("--sso-only", is_flag=True, help="Uten passord: brukeren logger bare inn med SSO.")
 @click.pass_obj
 def add(
     app: AppContext,
@@ -77,7 +68,7 @@ def add(
     password_stdin: bool,
     sso_only: bool,
 ) -> None:
-    """Create an account (the database must be initialised: `bokflyt init`)."""
+    """Opprett en konto (databasen må være opprettet: `bokflyt init`)."""
     if site_code is not None and all(site.code != site_code for site in app.settings().sites):
         raise click.BadParameter(
             f"no site with code {site_code!r} in the configuration", param_hint="--site"
@@ -94,10 +85,10 @@ def add(
 
 @users.command("passwd")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True, help="Les passordet fra standard inn.")
 @click.pass_obj
 def passwd(app: AppContext, username: str, password_stdin: bool) -> None:
-    """Set a new password; every session of the user is logged out."""
+    """Sett nytt passord; brukeren logges ut av alle økter."""
     password = _read_password(password_stdin)
     try:
         with app.sessions().begin() as session:
@@ -111,10 +102,10 @@ def passwd(app: AppContext, username: str, password_stdin: bool) -> None:
 
 
 @users.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Maskinlesbart svar (JSON).")
 @click.pass_obj
 def list_(app: AppContext, as_json: bool) -> None:
-    """Every account with its role, site and last login."""
+    """Alle kontoer med rolle, sted og siste innlogging."""
     with app.sessions()() as session:
         rows = [
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,36 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert "Usage:" in result.output
     lines = [line for line in result.output.splitlines()[1:] if line.strip()]
     assert lines and not lines[0].strip().startswith("Options:"), f"no description: {path}"
+
+
+# Words that only an English sentence has; bokmål help uses none of them.
+ENGLISH_ONLY = {"the", "and", "of", "with", "from", "which", "when", "only", "write", "each"}
+
+
+def _help_texts(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(where, text) for a command's description and each of its options' help."""
+    where = " ".join(path) or "bokflyt"
+    texts = [(where, command.help or "")]
+    texts += [
+        (f"{where} {param.opts[0]}", param.help or "")
+        for param in command.params
+        if isinstance(param, click.Option)
+    ]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            texts += _help_texts(sub, (*path, name))
+    return texts
+
+
+def test_help_is_in_bokmal() -> None:
+    """Logistics staff and librarians read the help: bokmål throughout, no English sentences
+    (click's own frame, "Usage:" and "Options:", aside)."""
+    english = [
+        f"{where}: {text!r}"
+        for where, text in _help_texts(cli)
+        if ENGLISH_ONLY & set(re.findall(r"[a-z]+", text.lower()))
+    ]
+    assert not english, "\n".join(english)
 
 
 def test_usage_error_exits_2() -> None:

@@ -68,7 +68,7 @@ def test_bad_problem_exits_1(tmp_path: Path) -> None:
 def test_missing_file_exits_1(tmp_path: Path) -> None:
     """A missing problem file is a clear error, not a traceback."""
     res = CliRunner().invoke(routes, ["solve", str(tmp_path / "nope.json"), "-o", "x.json"])
-    assert res.exit_code == 1 and "no such file" in res.output
+    assert res.exit_code == 1 and "finner ikke filen" in res.output
 
 
 def test_every_command_has_help() -> None:
