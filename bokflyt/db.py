@@ -16,6 +16,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.search import PG_SEARCH_SETTING, SEARCH_READY
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -36,14 +38,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url` with the per-dialect settings bokflyt relies on."""
+def _mark_search_ready(_dbapi_connection: Any, record: Any) -> None:
+    record.info[SEARCH_READY] = True
+
+
+def make_engine(url: str, *, interactive: bool = False) -> Engine:
+    """An engine for `url` with the per-dialect settings bokflyt relies on.
+
+    `interactive` is for the web app, whose statements are all short: its PostgreSQL
+    connections start without parallel query workers (see `catalog.search.prepare_connection`),
+    so a search does not spend a round trip on `SET LOCAL` each time.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if not interactive:
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c {PG_SEARCH_SETTING}"},
+    )
+    event.listen(engine, "connect", _mark_search_ready)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -88,7 +88,7 @@ def _optional_routers(app: FastAPI) -> None:
 def create_app(settings: Settings) -> FastAPI:
     """A FastAPI app bound to the database in `settings`, with every page group mounted."""
     secret = resolve_secret(settings.web, os.environ.get("BOKFLYT_ENV"))
-    engine = make_engine(settings.database.url)
+    engine = make_engine(settings.database.url, interactive=True)
     sessions = make_session_factory(engine)
     groups = discover()
 

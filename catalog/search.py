@@ -574,28 +574,37 @@ def prepare(
 
 
 SQLITE_READ_PRAGMAS = ("PRAGMA mmap_size = 4294967296", "PRAGMA cache_size = -131072")
+PG_SEARCH_SETTING = "max_parallel_workers_per_gather=0"
+SEARCH_READY = "bokflyt_search_ready"  # key in a pooled connection's info: settings applied
 
 
-def _tune(session: Session) -> None:
-    """Per-engine settings for the statements of a search.
+def prepare_connection(session: Session) -> None:
+    """Per-engine settings for the statements of a search, applied once per pooled connection
+    where possible.
 
-    SQLite: memory-map the database and widen the page cache, once per connection: the
-    index and the documents of a million clusters are a few hundred MB, and reading them
-    through the default 2 MB cache costs a system call per page.
+    SQLite: memory-map the database and widen the page cache: the index and the documents
+    of a million clusters are a few hundred MB, and reading them through the default 2 MB
+    cache costs a system call per page.
 
-    PostgreSQL: no parallel workers, for this transaction only. The planner gave the facet
-    statement two workers even for a search with no hit, and starting them cost 10-20 ms,
-    more than the whole statement; a search is many short statements, not one long scan.
+    PostgreSQL: no parallel workers. The planner gave the facet statement two workers even
+    for a search with no hit, and starting them cost 10-20 ms, more than the whole statement;
+    a search is many short statements, not one long scan. The web app's connections start
+    that way (`bokflyt.db.make_engine(interactive=True)` marks them ready); elsewhere it is
+    set for this transaction only, since a session-level SET inside a transaction that ends
+    in a rollback would be undone anyway.
     """
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+    if connection.info.get(SEARCH_READY):
         return
-    if connection.dialect.name != "sqlite" or connection.info.get("bokflyt_search_tuned"):
+    if connection.dialect.name == "postgresql":
+        key, value = PG_SEARCH_SETTING.split("=")
+        connection.exec_driver_sql(f"SET LOCAL {key} = {value}")
+        return
+    if connection.dialect.name != "sqlite":
         return
     for pragma in SQLITE_READ_PRAGMAS:
         connection.exec_driver_sql(pragma)
-    connection.info["bokflyt_search_tuned"] = True
+    connection.info[SEARCH_READY] = True
 
 
 class SearchCache:
@@ -649,7 +658,7 @@ def search(
     session: Session, request: SearchRequest, cache: SearchCache | None = None
 ) -> SearchResult:
     """Run `request`; raises `QueryError` for bad input, never an SQL error for it."""
-    _tune(session)
+    prepare_connection(session)
     query, filters, sites = prepare(session, request)
     compiled = search_sql(query, filters, session.get_bind().dialect.name)
     version = index_version(session) if cache is not None else 0

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -675,6 +675,36 @@ def test_cached_counts_follow_a_refresh(catalogue: Catalogue) -> None:
     with catalogue.sessions() as session:
         after = search(session, SearchRequest(q="hamsun ", site="SAN"), cache)
     assert (first.facets.on_shelf_now, after.facets.on_shelf_now) == (1, 0)
+
+
+def test_web_connections_come_ready_for_search(shared: Catalogue) -> None:
+    """The web app's engine applies the search settings when it connects, so a search sends
+    only its own statements; another engine's search still gets them, for its transaction."""
+    url = shared.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    for interactive in (True, False):
+        engine = make_engine(url, interactive=interactive)
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            for round_ in range(2):  # the second search reuses the pooled connection
+                sent.clear()
+                with make_session_factory(engine)() as session:
+                    result = search(session, SearchRequest(q="hamsun"))
+                    if engine.dialect.name == "postgresql":
+                        workers = session.scalar(text("SHOW max_parallel_workers_per_gather"))
+                        assert workers == "0"
+                assert result.total >= 1
+                settings_sent = [s for s in sent if s.startswith(("SET", "PRAGMA"))]
+                # SQLite: pragmas once per connection; PostgreSQL: from the web engine's
+                # connection, else in every search's transaction
+                expected = round_ == 0 if engine.dialect.name == "sqlite" else not interactive
+                assert bool(settings_sent) == expected, (interactive, round_, settings_sent)
+        finally:
+            engine.dispose()
 
 
 _SOUP = st.sampled_from(
