@@ -5,6 +5,8 @@
     │   ├── SruDiagnostic             the server answered with an SRU diagnostic (uri, message)
     │   ├── SruProtocolError          the answer was not a usable SRU response (XML, type, paging)
     │   └── SruTransportError         no answer: timeout, connection, HTTP error after retries
+    ├── OaiError                      an OAI-PMH repository answered with an error code
+    ├── OaiProtocolError              an OAI-PMH answer was unusable (XML, HTTP, a repeated token)
     └── MarcError                     a MARC file could not be read at all (not one bad record)
 
 A single bad record is never an exception: readers yield a `Quarantined` value and go on.
@@ -46,6 +48,19 @@ class SruProtocolError(SruError):
 
 class SruTransportError(SruError):
     """The server did not answer usefully: timeout, refused connection, HTTP error after retries."""
+
+
+class OaiError(AdapterError):
+    """The repository answered with an OAI-PMH error (HTTP 200, `<error code=...>`)."""
+
+    def __init__(self, code: str, message: str, *, url: str, request: str) -> None:
+        self.code = code
+        self.oai_message = message
+        super().__init__(f"OAI-PMH-feil {code}: {message} (server {url}, forespørsel {request})")
+
+
+class OaiProtocolError(AdapterError):
+    """The answer was not usable OAI-PMH: not XML, no ListRecords, a token repeated, HTTP error."""
 
 
 class MarcError(AdapterError):
