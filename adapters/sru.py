@@ -1,7 +1,11 @@
 """SRU client: explain and searchRetrieve over HTTP GET, streamed page by page.
 
-Speaks SRU 1.1, 1.2 and 2.0 (both response namespaces) and reads MARC 21 slim or MarcXchange
-records. What it guarantees, and why:
+Speaks SRU 1.1, 1.2 and 2.0 (both response namespaces) and hands on each record as the server
+sent it: an `SruRecord` (its SRU position and the payload element, MARC 21 slim or MarcXchange)
+or a `Quarantined` value when the server sent a diagnostic or no usable payload instead.
+Reading MARC into typed records is not the protocol's business: `read_records` does it for the
+harvest pipeline (`bokflyt.sync`) with `adapters.marc`, after the client, so the client can be
+measured and reasoned about as the protocol alone. What the client guarantees, and why:
 
 * Paging derives the next `startRecord` from the records actually received, because Zebra and
   Koha never send `nextRecordPosition`; a page that brings nothing while the server still
@@ -9,17 +13,18 @@ records. What it guarantees, and why:
   that caps the page size is simply followed (fewer records → smaller step).
 * Diagnostics arrive with HTTP 200; a response with a diagnostic and no records raises
   `SruDiagnostic` naming the diagnostic URI, message, server and query. A per-record
-  (surrogate) diagnostic becomes a `Quarantined` record.
+  (surrogate) diagnostic becomes a `Quarantined` record, and so does a record whose
+  recordData is empty or a string (recordPacking=string).
 * The network is injected: the caller passes a `requests.Session` (see `make_session`: urllib3
   `Retry` with backoff on 5xx and connection errors, one pooled connection per host, kept
   alive). Requests are spaced by `requests_per_second`; each has a connect/read timeout and a
   wall-clock deadline so a server trickling bytes cannot hang a nightly job.
-* Memory is bounded by two pages: a page body is read whole (capped at `max_page_bytes`, within
-  a wall-clock deadline) and parsed in one go (one tree per page, dropped before the page is
-  handed on), while the next page is already downloading and being parsed on a background
-  thread over the same connection (`harvest` prefetches at the offset a full page implies and
-  throws the guess away when the page was short). Holding the page means a body cut off
-  mid-record is fetched again whole, never handed on half.
+* Memory is bounded by a few pages: a page body is read whole (capped at `max_page_bytes`,
+  within a wall-clock deadline) and parsed in one go (one tree per page, which lives as long as
+  the caller holds a record of that page), while the next page is already being downloaded on
+  a background thread over the same connection (`harvest` prefetches at the offset a full page
+  implies and throws the guess away when the page was short). Holding the page means
+  a body cut off mid-record is fetched again whole, never handed on half.
 * XML is parsed with entities unresolved and no network (`adapters.xmlsafe`).
 """
 
@@ -27,7 +32,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -52,9 +58,16 @@ RESPONSE_NAMESPACES = (SRU1_NS, SRU2_NS)
 DIAGNOSTIC_NAMESPACES = (DIAG1_NS, DIAG2_NS)
 DIAGNOSTIC_SCHEMAS = ("info:srw/schema/1/diagnostics-v1.1", "info:srw/schema/1/diagnostic-v1.1")
 
-_TAGS = tuple(
-    f"{{{ns}}}{name}" for ns in RESPONSE_NAMESPACES for name in ("numberOfRecords", "record")
-) + tuple(f"{{{ns}}}diagnostic" for ns in DIAGNOSTIC_NAMESPACES)
+_ENVELOPE = {
+    f"{{{ns}}}{name}": name
+    for ns in RESPONSE_NAMESPACES
+    for name in ("numberOfRecords", "records", "diagnostics")
+}
+_DIAGNOSTIC_TAGS = frozenset(f"{{{ns}}}diagnostic" for ns in DIAGNOSTIC_NAMESPACES)
+_WRAPPER_TAGS = {  # a record wrapper's tag -> its recordSchema, recordPosition, recordData tags
+    f"{{{ns}}}record": (f"{{{ns}}}recordSchema", f"{{{ns}}}recordPosition", f"{{{ns}}}recordData")
+    for ns in RESPONSE_NAMESPACES
+}
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "application/sru+xml")
 
 SruVersion = Literal["1.1", "1.2", "2.0"]
@@ -98,19 +111,54 @@ class ExplainInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SruRecord:
+    """One record as the server sent it: its SRU position, schema and payload element.
+
+    `element` is the first element inside recordData (a MARCXML `record` for the default
+    schema), still part of its page's tree: holding it holds that page's tree, so callers read
+    it (`read_records`, or `raw` for the bytes) and let it go with the page.
+    """
+
+    position: int
+    schema: str | None
+    element: etree._Element
+
+    @property
+    def raw(self) -> bytes:
+        """The payload serialised on its own (UTF-8), as it would be stored."""
+        return etree.tostring(self.element, encoding="utf-8")
+
+
+SruResult = SruRecord | Quarantined
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One searchRetrieve response: records in order, the server's total, where to go next."""
 
     start: int
     total: int
-    results: tuple[ReadResult, ...]
+    results: tuple[SruResult, ...]
     next_start: int | None
+
+
+def read_records(results: Iterable[SruResult]) -> Iterator[ReadResult]:
+    """The MARC side of a harvest: each `SruRecord` read into a typed `MarcRecord`.
+
+    A payload that is not a MARC record (no leader, a bad tag...) becomes `Quarantined`, with
+    its bytes, like any bad record; values the client already quarantined pass through.
+    """
+    for result in results:
+        if isinstance(result, SruRecord):
+            yield read_element(result.element, result.position)
+        else:
+            yield result
 
 
 @dataclass(slots=True)
 class _ParsedResponse:
     total: int | None = None
-    results: list[ReadResult] = field(default_factory=list)
+    results: list[SruResult] = field(default_factory=list)
     diagnostics: list[tuple[str, str, str | None]] = field(default_factory=list)
     surrogates: list[tuple[str, str, str | None]] = field(default_factory=list)
 
@@ -301,7 +349,8 @@ class SruClient:
         last_error: SruError | None = None
         for attempt in range(1, (attempts or self.config.page_attempts) + 1):
             try:
-                return self._parse_page(self._fetch(query, start, maximum), query, start, maximum)
+                body = self._download(query, start, maximum)
+                return self._parse_page(self._tree(body, query), query, start, maximum)
             except _BrokenStream as exc:
                 # urllib3 already retried the request; a body that broke off is retried here
                 last_error = SruTransportError(str(exc), url=self.config.url, query=query)
@@ -347,14 +396,8 @@ class SruClient:
                 raise _BrokenStream(f"forbindelsen brøt under lesing: {exc}") from exc
         return b"".join(chunks)
 
-    def _fetch(self, query: str, start: int, maximum: int) -> etree._Element:
-        """One page downloaded and parsed into a tree, checked for entity declarations.
-
-        On the prefetch thread this overlaps the caller's work on the previous page twice
-        over: waiting for the server, and the parse itself (lxml parses without holding the
-        GIL, given a parser of its own, which `parse_bytes` makes per call).
-        """
-        body = self._download(query, start, maximum)
+    def _tree(self, body: bytes, query: str) -> etree._Element:
+        """One page's body parsed into a tree, checked for entity declarations."""
         try:
             root = parse_bytes(body)
         except etree.XMLSyntaxError as exc:
@@ -400,35 +443,40 @@ class SruClient:
         )
 
     def _parse(self, root: etree._Element, query: str, start: int) -> _ParsedResponse:
-        """Walk a page's tree (see `_fetch`) once, its records in document order.
+        """Walk a page's envelope (see `_tree`) once, its records in document order.
 
         The body is held whole anyway (see `_download`), and a tree of one page (a few times
-        its bytes, freed with it) is far cheaper per record than `iterparse` events.
+        its bytes, freed with it) is far cheaper per record than `iterparse` events. Only the
+        envelope is walked (numberOfRecords, records/record, diagnostics/diagnostic are
+        children of the response element in every SRU version), never the records' fields.
         """
         parsed = _ParsedResponse()
         position = start - 1
-        for element in root.iter(*_TAGS):
-            name = _local(element.tag)
+        for child in root:
+            name = _ENVELOPE.get(child.tag)
             if name == "numberOfRecords":
-                text = (element.text or "").strip()
+                text = (child.text or "").strip()
                 if not text.isdigit():
                     raise SruProtocolError(
                         f"ugyldig numberOfRecords {text!r}", url=self.config.url, query=query
                     )
                 parsed.total = int(text)
-            elif name == "diagnostic":
-                parent = element.getparent()
-                if parent is not None and _local(parent.tag) == "diagnostics":
-                    parsed.diagnostics.append(
-                        (
-                            _child_text(element, "uri") or "?",
-                            _child_text(element, "message") or "(ingen melding)",
-                            _child_text(element, "details"),
-                        )
+            elif name == "diagnostics":
+                parsed.diagnostics.extend(
+                    (
+                        _child_text(element, "uri") or "?",
+                        _child_text(element, "message") or "(ingen melding)",
+                        _child_text(element, "details"),
                     )
-            elif name == "record":
-                position += 1
-                parsed.results.append(self._record(element, position, parsed))
+                    for element in child
+                    if element.tag in _DIAGNOSTIC_TAGS
+                )
+            elif name == "records":
+                for wrapper in child:
+                    tags = _WRAPPER_TAGS.get(wrapper.tag)
+                    if tags is not None:
+                        position += 1
+                        parsed.results.append(self._record(wrapper, tags, position, parsed))
         return parsed
 
     def _entities_refused(self, query: str) -> SruProtocolError:
@@ -439,18 +487,23 @@ class SruClient:
         )
 
     def _record(
-        self, wrapper: etree._Element, position: int, parsed: _ParsedResponse
-    ) -> ReadResult:
+        self,
+        wrapper: etree._Element,
+        tags: tuple[str, str, str],
+        position: int,
+        parsed: _ParsedResponse,
+    ) -> SruResult:
+        schema_tag, position_tag, data_tag = tags
         schema = None
         data = None
         for child in wrapper:
-            name = _local(child.tag)
-            if name == "recordSchema":
-                schema = (child.text or "").strip()
-            elif name == "recordPosition" and (child.text or "").strip().isdigit():
-                position = int((child.text or "").strip())
-            elif name == "recordData":
+            tag = child.tag
+            if tag == data_tag:
                 data = child
+            elif tag == schema_tag:
+                schema = (child.text or "").strip()
+            elif tag == position_tag and (child.text or "").strip().isdigit():
+                position = int((child.text or "").strip())
         if data is None:
             return Quarantined(
                 "SRU-post uten recordData", etree.tostring(wrapper), f"#{position}", position
@@ -477,16 +530,20 @@ class SruClient:
                 else "tom recordData"
             )
             return Quarantined(reason, text.encode("utf-8"), f"#{position}", position)
-        return read_element(payload, position)
+        return SruRecord(position, schema, payload)
 
-    def harvest(self, query: str, start: int = 1) -> Iterator[Page]:
+    def harvest(self, query: str, start: int = 1) -> Generator[Page, None, None]:
         """Every page of `query` from `start` on; each page's `next_start` is the checkpoint.
 
-        While a page is read into records (and while the caller stores them), the next page is
-        already being downloaded and parsed (`_fetch`) on the same kept-alive connection, at the
-        offset a full page implies.
-        When the page turns out short (a server cap, the end), that guess is thrown away and
-        the right page fetched, so the offset is still derived from the records received.
+        A background thread only downloads (`_download`), on the same kept-alive connection:
+        the request for the next page, at the offset a full page implies, goes out as soon as
+        a body has arrived, and the server works on it while this thread parses and checks the
+        page and the caller works on its records (reads them, stores them). Parsing on the
+        download thread instead put the parse between one response and the next request, on
+        the server's critical path. When the page turns out short (a server cap, the end),
+        the guess is thrown away and the right page fetched, so the offset is still derived
+        from the records received. Closing the generator early cancels the downloads not yet
+        begun and waits for the one under way (it holds the connection).
         """
         if not self.config.prefetch:
             current: int | None = start
@@ -496,24 +553,24 @@ class SruClient:
                 current = page.next_start
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sru-prefetch") as pool:
-            maximum = self.page_size()
-            pending: Future[etree._Element] = pool.submit(self._fetch, query, start, maximum)
+            downloads = _Downloads(pool, lambda at, size: self._download(query, at, size))
             total: int | None = None
-            speculative: Future[etree._Element] | None = None
             try:
                 while True:
-                    guess = start + maximum
-                    speculative = None
+                    maximum = self.page_size()
+                    if not downloads.next_is(start, maximum):
+                        downloads.discard()  # a guess that turned out wrong (short page, cap)
+                        downloads.top_up(start, maximum, total, 1)
                     try:
-                        root = pending.result()
-                        del pending  # so that only `root` holds this page's tree
-                        if total is None or guess <= total:
-                            speculative = pool.submit(self._fetch, query, guess, maximum)
-                        page = self._parse_page(root, query, start, maximum)
-                        del root  # freed before the caller gets the page, not after
+                        body = downloads.pop().result()
+                        # queued before this page is parsed, so the server is already busy
+                        downloads.top_up(
+                            start + maximum, maximum, total, _AHEAD if total is not None else 1
+                        )
+                        page = self._parse_page(self._tree(body, query), query, start, maximum)
+                        del body  # from here on only the page's records hold its tree
                     except _BrokenStream as exc:
-                        _settle(speculative)
-                        speculative = None
+                        downloads.discard()
                         if self.config.page_attempts == 1:
                             raise SruTransportError(
                                 str(exc), url=self.config.url, query=query
@@ -526,24 +583,56 @@ class SruClient:
                     yield page
                     if page.next_start is None:
                         return
-                    start, maximum = page.next_start, self.page_size()
-                    if speculative is not None and guess == start:
-                        pending = speculative
-                    else:
-                        _settle(speculative)
-                        pending = pool.submit(self._fetch, query, start, maximum)
+                    start = page.next_start
             finally:
-                _settle(speculative)
+                downloads.discard()
 
 
-def _settle(future: Future[etree._Element] | None) -> None:
-    """Wait for a fetch nobody needs (it holds the connection) and drop its outcome."""
-    if future is None:
-        return
-    try:
-        future.result()
-    except Exception as exc:  # the page was a guess; its failure is no one's concern
-        log.debug("discarded prefetch: %s", exc)
+_AHEAD = 2
+"""Page downloads queued beyond the page being parsed once the server's total is known.
+
+Two, so that the download thread goes from one response straight to the next request without
+waiting for this thread to take the page and ask for another: the server's idle time between
+pages is then the reading of one body, as in a plain loop. Memory: a few pages at most.
+"""
+
+
+class _Downloads:
+    """Page downloads queued on the single download thread, in the order they are asked for."""
+
+    def __init__(self, pool: ThreadPoolExecutor, download: Callable[[int, int], bytes]) -> None:
+        self._pool = pool
+        self._download = download
+        self._queue: deque[tuple[int, int, Future[bytes]]] = deque()
+
+    def next_is(self, start: int, maximum: int) -> bool:
+        """Whether the first queued download is exactly this page."""
+        return bool(self._queue) and self._queue[0][:2] == (start, maximum)
+
+    def pop(self) -> Future[bytes]:
+        return self._queue.popleft()[2]
+
+    def top_up(self, first: int, maximum: int, total: int | None, depth: int) -> None:
+        """Queue downloads at the offsets full pages imply (after the last queued one, else at
+        `first`) until `depth` are queued, never past the server's `total` when it is known."""
+        offset = self._queue[-1][0] + maximum if self._queue else first
+        while len(self._queue) < depth and (total is None or offset <= total):
+            self._queue.append(
+                (offset, maximum, self._pool.submit(self._download, offset, maximum))
+            )
+            offset += maximum
+
+    def discard(self) -> None:
+        """Drop every queued download: cancelled if not begun, else waited for (it holds the
+        connection) and its outcome ignored."""
+        while self._queue:
+            future = self._queue.popleft()[2]
+            if future.cancel():
+                continue
+            try:
+                future.result()
+            except Exception as exc:  # the page was a guess; its failure is no one's concern
+                log.debug("discarded prefetch: %s", exc)
 
 
 class _BrokenStream(Exception):

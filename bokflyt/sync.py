@@ -37,7 +37,7 @@ from adapters.errors import AdapterError
 from adapters.holdings import HoldingsProfile, SiteMap, custom_profile, extract_items, profile_named
 from adapters.marc import MarcRecord, Quarantined, ReadResult, read_marc
 from adapters.spool import SpoolWriter, replay
-from adapters.sru import SruClient, SruConfig, make_session
+from adapters.sru import SruClient, SruConfig, make_session, read_records
 from bokflyt.settings import CustomHoldings, Settings, SourceSettings
 from catalog.ingest import (
     Incoming,
@@ -191,6 +191,8 @@ def _sru_results(
     start: int = 1,
     expect_total: int | None = None,
 ) -> Iterator[ReadResult]:
+    """The harvest as MARC: the client's records of each page read into `MarcRecord`s
+    (`read_records`), spooled, and handed on; the checkpoint moves with each page."""
     for page in client.harvest(query, start):
         if expect_total is not None and page.total != expect_total:
             raise ServerChanged(
@@ -198,10 +200,12 @@ def _sru_results(
                 "stoppet; gjenopptak kunne hoppet over poster. Kjør `bokflyt sync --full`."
             )
         expect_total = None
-        spool.write_page(page.results)
+        results = list(read_records(page.results))
+        spool.write_page(results)
         state.total = page.total
         state.next_start = page.next_start
-        yield from page.results
+        del page  # its tree is not kept while the records go on to be stored
+        yield from results
 
 
 def resumable(sessions: sessionmaker[Session], name: str) -> dict[str, Any] | None:

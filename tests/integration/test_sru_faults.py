@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -14,7 +15,7 @@ from fake_sru import diagnostic_xml, fake_sru, good, page_xml, send  # noqa: E40
 
 from adapters.errors import SruDiagnostic, SruProtocolError, SruTransportError
 from adapters.marc import MarcRecord
-from adapters.sru import SruClient, SruConfig, make_session
+from adapters.sru import SruClient, SruConfig, make_session, read_records
 
 
 def _client(url: str, *, retries: int = 2, timeout: float = 5.0, page_size: int = 10) -> SruClient:
@@ -26,7 +27,7 @@ def _ids(client: SruClient, query: str = "cql.allRecords=1") -> list[str]:
     return [
         r.control_number or ""
         for page in client.harvest(query)
-        for r in page.results
+        for r in read_records(page.results)
         if isinstance(r, MarcRecord)
     ]
 
@@ -188,5 +189,25 @@ def test_server_page_cap_is_followed() -> None:
     assert ids == [f"R{n:05d}" for n in range(1, 24)]
     assert client.server_cap == 4
     asked = [(r["startRecord"], r["maximumRecords"]) for r in server.searches()]
-    assert asked[0] == ("1", "10")  # then a prefetch guess at 11, thrown away
-    assert asked[2:] == [("5", "4"), ("9", "4"), ("13", "4"), ("17", "4"), ("21", "4")]
+    assert asked[0] == ("1", "10")
+    # the prefetch guess at 11 is thrown away (cancelled if it had not gone out yet)
+    assert [a for a in asked[1:] if a != ("11", "10")] == [
+        ("5", "4"),
+        ("9", "4"),
+        ("13", "4"),
+        ("17", "4"),
+        ("21", "4"),
+    ]
+
+
+def test_stopping_early_drops_the_queued_downloads() -> None:
+    """A caller that stops after two pages ends the harvest cleanly: at most two pages beyond
+    were asked for, in order, and no download thread is left running."""
+    with fake_sru(good(100)) as server:
+        harvest = _client(server.url).harvest("cql.allRecords=1")
+        pages = [next(harvest), next(harvest)]
+        harvest.close()
+        asked = [int(r["startRecord"]) for r in server.searches()]
+    assert [p.start for p in pages] == [1, 11]
+    assert asked[:2] == [1, 11] and len(asked) <= 4 and asked == sorted(asked)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sru-prefetch")]

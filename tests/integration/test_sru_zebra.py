@@ -23,7 +23,7 @@ from adapters.bib import NotBibliographic, to_bib
 from adapters.errors import SruDiagnostic
 from adapters.holdings import PROFILES, SiteMap, extract_items
 from adapters.marc import MarcRecord, Quarantined, ReadResult, read_marcxml
-from adapters.sru import SruClient, SruConfig, make_session
+from adapters.sru import SruClient, SruConfig, SruRecord, make_session, read_records
 from catalog.records import BibRecord
 
 pytestmark = [
@@ -87,7 +87,7 @@ def _harvest(client: SruClient, query: str = "cql.allRecords=1") -> tuple[list[R
     pages = 0
     for page in client.harvest(query):
         pages += 1
-        results.extend(page.results)
+        results.extend(read_records(page.results))
     return results, pages
 
 
@@ -104,6 +104,19 @@ def test_full_harvest_brings_every_indexed_record(
     assert reasons == {"BROKEN2": "leader har 8 tegn, ikke 24"}
     no_title = [r for r in results if isinstance(r, MarcRecord) and r.control_number == "BROKEN1"]
     assert len(no_title) == 1 and _bib(no_title[0]) is None
+
+
+def test_client_hands_on_records_as_the_server_sent_them(zebra: str) -> None:
+    """The client yields each payload element with its position; `read_records` makes MARC."""
+    page = next(iter(_client(zebra, page_size=20).harvest("cql.allRecords=1")))
+    assert len(page.results) == 20 and all(isinstance(r, SruRecord) for r in page.results)
+    first = page.results[0]
+    assert isinstance(first, SruRecord)
+    assert first.position == 1 and first.schema == "marcxml"
+    assert first.element.tag == "{http://www.loc.gov/MARC21/slim}record"
+    (marc,) = read_records([first])
+    assert isinstance(marc, MarcRecord)
+    assert marc.raw == first.raw and marc.position == 1 and marc.control_number == "P0000001"
 
 
 def test_sample_records_arrive_field_for_field(zebra: str, expected: dict[str, BibRecord]) -> None:

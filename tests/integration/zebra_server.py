@@ -98,6 +98,11 @@ class ZebraServer:
         path.write_bytes(data)
         self._zebraidx("adelete", str(path))
 
+    @property
+    def pid(self) -> int | None:
+        """The zebrasrv process while started (it forks a child per connection)."""
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> str:
         log = (self.workdir / "zebrasrv.log").open("ab")
         self._process = subprocess.Popen(

@@ -1,11 +1,13 @@
-"""SRU client pieces that need no server: configuration checks and the request rate limit."""
+"""SRU client pieces that need no server: configuration, the rate limit, reading records as MARC."""
 
 from __future__ import annotations
 
 import pytest
 from requests.adapters import HTTPAdapter
 
-from adapters.sru import RateLimiter, SruConfig, make_session
+from adapters.marc import MarcRecord, Quarantined
+from adapters.sru import RateLimiter, SruConfig, SruRecord, make_session, read_records
+from adapters.xmlsafe import parse_bytes
 
 
 def test_rate_limiter_spaces_requests() -> None:
@@ -62,3 +64,25 @@ def test_prolog_entity_check_looks_only_before_the_root() -> None:
     assert prolog_declares_entities(bomb)
     assert not prolog_declares_entities(b"<x>&lt;!DOCTYPE y [&lt;!ENTITY a 'b'&gt;]&gt;</x")
     assert not prolog_declares_entities(b"<x><y>cut off")
+
+
+def _sru_record(position: int, leader: str) -> SruRecord:
+    element = parse_bytes(
+        b'<r:x xmlns:r="http://www.loc.gov/zing/srw/"><record xmlns="http://www.loc.gov/MARC21/slim">'
+        + f'<leader>{leader}</leader><controlfield tag="001">N{position}</controlfield>'.encode()
+        + b"</record></r:x>"
+    )[0]
+    return SruRecord(position, "marcxml", element)
+
+
+def test_read_records_reads_marc_and_quarantines_what_is_not() -> None:
+    """Good payloads become MarcRecords with their bytes; a bad leader and the client's own
+    quarantined values come out as Quarantined, in order, positions kept."""
+    surrogate = Quarantined("serveren sendte diagnostikk", b"<x/>", "#2", 2)
+    good, bad = _sru_record(1, "00000cam a2200000 i 4500"), _sru_record(3, "kort")
+    results = list(read_records([good, surrogate, bad]))
+    assert [r.position for r in results] == [1, 2, 3]
+    assert isinstance(results[0], MarcRecord) and results[0].control_number == "N1"
+    assert results[0].raw == good.raw and b"<r:x" not in good.raw
+    assert results[1] is surrogate
+    assert isinstance(results[2], Quarantined) and "leader" in results[2].reason
