@@ -4,6 +4,7 @@ withdrawal, quarantine, all-or-nothing runs and the per-source lock."""
 from __future__ import annotations
 
 import gc
+import json
 import pickle
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -318,3 +319,36 @@ def test_empty_full_harvest_withdraws_nothing(sessions: sessionmaker[Session]) -
         run(sessions, [bad])
     live = SourceRecord.withdrawn_at.is_(None)
     assert _count(sessions, select(func.count()).select_from(SourceRecord).where(live)) == 2
+
+
+def test_stored_data_and_items_read_back_as_given(sessions: sessionmaker[Session]) -> None:
+    """The `data` column and item rows hold the BibRecord, after an insert and an update
+    (JSON text bound as such, due dates as dates, on every database)."""
+    from datetime import date
+
+    from catalog.records import record_to_dict
+
+    def version(n: int) -> Incoming:
+        due = Item(
+            barcode="d-1",
+            location_code="SAN",
+            site="SAN",
+            status=ItemStatus.ON_LOAN,
+            due_date=date(2026, 12, n),
+        )
+        bib = BibRecord(
+            source="folk", record_id="d", title=f"Dato v{n}", year=2000 + n, items=(due,)
+        )
+        return Incoming(bib=bib, raw=b"<record/>", raw_format="marcxml", checksum=f"d{n}")
+
+    for n, expected in ((1, (1, 0)), (2, (0, 1))):
+        value = version(n)
+        counts = run(sessions, [value])
+        assert (counts.added, counts.updated) == expected
+        with sessions() as session:
+            row = session.scalars(select(SourceRecord).where(SourceRecord.record_id == "d")).one()
+            assert row.data == json.loads(json.dumps(record_to_dict(value.bib)))
+            assert (row.title, row.year) == (f"Dato v{n}", 2000 + n)
+            assert [(i.barcode, i.status, i.due_date) for i in row.items] == [
+                ("d-1", "on_loan", date(2026, 12, n))
+            ]
