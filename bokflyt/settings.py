@@ -128,9 +128,11 @@ class CustomHoldings(_Strict):
 
 
 class SourceSettings(_Strict):
-    """A library system bokflyt harvests: an SRU server or exported MARC files."""
+    """A library system bokflyt harvests: an SRU server, an OAI-PMH repository or exported MARC
+    files. OAI-PMH (`kind = "oai"`, Koha and Bibliofil offer it) harvests incrementally with
+    deletions; `record_id_pattern` takes the record id (the MARC 001) out of an OAI identifier."""
 
-    kind: Literal["sru", "file"]
+    kind: Literal["sru", "oai", "file"]
     url: str | None = None
     path: str | None = None
     query: str = "cql.allRecords=1"
@@ -143,11 +145,20 @@ class SourceSettings(_Strict):
     requests_per_second: float = Field(default=5.0, gt=0)
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0, le=20)
+    metadata_prefix: str = "marcxml"
+    oai_set: str | None = None
+    record_id_pattern: str = r"([^:]+)$"
 
     @model_validator(mode="after")
     def _where(self) -> SourceSettings:
-        if self.kind == "sru" and not self.url:
-            raise ValueError("an sru source needs 'url'")
+        if self.kind in ("sru", "oai") and not self.url:
+            raise ValueError(f"an {self.kind} source needs 'url'")
+        try:
+            groups = re.compile(self.record_id_pattern).groups
+        except re.error as exc:
+            raise ValueError(f"record_id_pattern is not a regular expression: {exc}") from None
+        if groups < 1:
+            raise ValueError("record_id_pattern needs a group, (...), around the record id")
         return self
 
 

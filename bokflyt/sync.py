@@ -1,4 +1,5 @@
-"""Sync composition: configuration → adapter (SRU or MARC files) → holdings → catalogue ingest.
+"""Sync composition: configuration → adapter (SRU, OAI-PMH or MARC files) → holdings → catalogue
+ingest.
 
 Nothing here parses MARC or writes SQL; it decides the mode and the query, turns adapter values
 (`MarcRecord`/`Quarantined`) into catalogue values (`Incoming`/`Rejected`) and hands them to
@@ -8,7 +9,9 @@ Modes: `full` (every record; what has left the source is withdrawn), `incrementa
 `incremental_query` ANDed onto its query, with `{since}` = YYYYMMDD and `{since_iso}` =
 YYYY-MM-DD of the last successful run's start minus one day, because date indexes built from 005
 have day precision), `import` (files named on the command line; `--full` makes them the whole
-collection). The checksum of a record covers its raw bytes and the holdings setup (profile and
+collection). An OAI-PMH source's incremental harvest asks for what changed since that same
+moment and also brings deletions, which withdraw their records in the same run (`Gone`).
+The checksum of a record covers its raw bytes and the holdings setup (profile and
 site mapping), so changing the mapping in the configuration re-resolves every copy once.
 """
 
@@ -25,7 +28,7 @@ import queue as stdlib_queue
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +39,12 @@ from adapters.bib import NotBibliographic, to_bib
 from adapters.errors import AdapterError
 from adapters.holdings import HoldingsProfile, SiteMap, custom_profile, extract_items, profile_named
 from adapters.marc import MarcRecord, Quarantined, ReadResult, read_marc
+from adapters.oai import Deleted, Granularity, OaiClient, OaiConfig
 from adapters.spool import SpoolWriter, replay
 from adapters.sru import SruClient, SruConfig, make_session, read_records
 from bokflyt.settings import CustomHoldings, Settings, SourceSettings
 from catalog.ingest import (
+    Gone,
     Incoming,
     IngestError,
     Rejected,
@@ -254,7 +259,7 @@ def _run(
     sessions: sessionmaker[Session],
     name: str,
     mode: str,
-    values: Iterable[Incoming | Rejected],
+    values: Iterable[Incoming | Rejected | Gone],
     *,
     full: bool,
     state: HarvestState,
@@ -300,6 +305,10 @@ def sync_source(
     (refused when the server's total has changed meanwhile, since offsets would have shifted).
     """
     spec = settings.sources[name]
+    if spec.kind == "oai":
+        if resume:
+            log.info("OAI-PMH has nothing to resume (tokens expire); running a normal sync")
+        return sync_oai_source(settings, sessions, name, full=full, http=http, progress=progress)
     profile = holdings_profile(spec)
     sites = site_map(settings, name)
     if spec.kind == "file":
@@ -366,6 +375,84 @@ def sync_source(
         writer.close()
         log.info("spooled %s; `bokflyt sync --resume %s` continues from it", spool_path, name)
     return outcome
+
+
+def oai_config(spec: SourceSettings) -> OaiConfig:
+    assert spec.url is not None
+    return OaiConfig(
+        url=spec.url,
+        metadata_prefix=spec.metadata_prefix,
+        set_spec=spec.oai_set,
+        timeout=spec.timeout,
+        requests_per_second=spec.requests_per_second,
+        record_id_pattern=spec.record_id_pattern,
+    )
+
+
+def _oai_values(
+    client: OaiClient,
+    since: datetime | None,
+    granularity: Granularity,
+    state: HarvestState,
+    convert_page: Callable[[list[ReadResult]], Iterator[Incoming | Rejected]],
+) -> Iterator[Incoming | Rejected | Gone]:
+    """Each page's records converted like any harvest's, its deletions as `Gone`."""
+    for page in client.list_records(since, granularity):
+        if page.size is not None:
+            state.total = page.size
+        records = [r for r in page.results if not isinstance(r, Deleted)]
+        yield from convert_page(records)
+        yield from (Gone(r.record_id) for r in page.results if isinstance(r, Deleted))
+
+
+def sync_oai_source(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    name: str,
+    *,
+    full: bool = False,
+    http: requests.Session | None = None,
+    progress: Progress | None = None,
+) -> SyncOutcome:
+    """Harvest an OAI-PMH repository: everything (`full`, or the first time), else what
+    changed since the last successful run less a day, deletions included. There is nothing
+    to resume: resumption tokens expire, and a failed run leaves the catalogue as it was."""
+    spec = settings.sources[name]
+    profile, sites = holdings_profile(spec), site_map(settings, name)
+    since = None
+    if not full:
+        with sessions() as db:
+            last = last_successful_start(db, name, ("full", "incremental"))
+        since = last - timedelta(days=1) if last is not None else None
+    mode = "incremental" if since is not None else "full"
+    state = HarvestState(source=name, mode=mode)
+    owned = http is None
+    http = http or make_session(retries=spec.retries)
+    try:
+        client = OaiClient(oai_config(spec), http)
+        info = client.identify()
+        if mode == "incremental" and info.deleted_record == "no":
+            log.warning(
+                "%s keeps no deletions (deletedRecord=no): records deleted there are only "
+                "withdrawn by `bokflyt sync --full`",
+                name,
+            )
+        log.info("harvesting %s over OAI-PMH (%s) from %s", name, mode, since or "the start")
+        values = _oai_values(
+            client,
+            since,
+            info.granularity,
+            state,
+            lambda records: convert(records, name, profile, sites),
+        )
+        return _run(
+            sessions, name, mode, values, full=mode == "full", state=state, progress=progress
+        )
+    except AdapterError as exc:  # Identify failed: no run was started
+        return SyncOutcome(name, None, mode, RunCounts(), error=str(exc), failure=exc)
+    finally:
+        if owned:
+            http.close()
 
 
 def _file_results(files: Iterable[Path]) -> Iterator[ReadResult]:

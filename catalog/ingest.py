@@ -137,6 +137,14 @@ class Rejected:
         return (Rejected, (self.ref, self.reason, self.raw))
 
 
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """A record the source reports deleted (an OAI-PMH deleted header): withdrawn with its
+    items in this run, like a record a full harvest no longer finds."""
+
+    record_id: str
+
+
 @dataclass(slots=True)
 class RunCounts:
     """What one run read and changed; `unknown_sites` counts items per unresolved location code."""
@@ -512,6 +520,32 @@ def _withdraw_missing(session: Session, sid: int, seen: SeenKeys, now: datetime)
             total += len(missing)
 
 
+def _withdraw_gone(session: Session, sid: int, record_ids: Sequence[str], now: datetime) -> int:
+    """Withdraw the live records of the source with these ids; ids it never had are ignored
+    (a repository reports deletions of records bokflyt may never have seen)."""
+    if not record_ids:
+        return 0
+    pks = list(
+        session.scalars(
+            select(SourceRecord.id).where(
+                SourceRecord.source_id == sid,
+                SourceRecord.record_id.in_(sorted(set(record_ids))),
+                SourceRecord.withdrawn_at.is_(None),
+            )
+        )
+    )
+    if pks:
+        session.execute(
+            update(SourceRecord).where(SourceRecord.id.in_(pks)).values(withdrawn_at=now)
+        )
+        session.execute(
+            update(ItemRow)
+            .where(ItemRow.record_pk.in_(pks))
+            .values(status=ItemStatus.WITHDRAWN.value)
+        )
+    return len(pks)
+
+
 @contextmanager
 def _collector_spared() -> Iterator[None]:
     """Keep the cyclic garbage collector off the objects that existed before the run.
@@ -532,7 +566,7 @@ def _collector_spared() -> Iterator[None]:
 def ingest(
     sessions: sessionmaker[Session],
     run_id: int,
-    stream: Iterable[Incoming | Rejected],
+    stream: Iterable[Incoming | Rejected | Gone],
     *,
     full: bool,
     batch_size: int = 500,
@@ -557,18 +591,23 @@ def ingest(
             batch = _Batch(session, sid, run_id, sites, counts, seen, now)
             records: list[Incoming] = []
             rejected: list[Rejected] = []
+            gone: list[str] = []
             for value in stream:
                 counts.read += 1
                 if isinstance(value, Incoming):
                     records.append(value)
+                elif isinstance(value, Gone):
+                    gone.append(value.record_id)
                 else:
                     rejected.append(value)
-                if len(records) + len(rejected) >= batch_size:
+                if len(records) + len(rejected) + len(gone) >= batch_size:
                     batch.apply(records, rejected)
-                    records, rejected = [], []
+                    counts.withdrawn += _withdraw_gone(session, sid, gone, now)
+                    records, rejected, gone = [], [], []
                     if progress is not None:
                         progress(counts)
             batch.apply(records, rejected)
+            counts.withdrawn += _withdraw_gone(session, sid, gone, now)
             if full and counts.added + counts.updated + counts.unchanged == 0:
                 live = session.scalar(
                     select(func.count())
@@ -581,7 +620,7 @@ def ingest(
                         "katalogen; ingenting trekkes tilbake (feil spørring eller tom eksport?)"
                     )
             if full:
-                counts.withdrawn = _withdraw_missing(session, sid, seen, now)
+                counts.withdrawn += _withdraw_missing(session, sid, seen, now)
             run.status = "ok"
             run.finished_at = _now()
             run.records_read = counts.read

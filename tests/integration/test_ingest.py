@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.ingest import (
+    Gone,
     Incoming,
     IngestError,
     Rejected,
@@ -58,7 +59,7 @@ def rec(rid: str, version: int = 1, sites: tuple[str | None, ...] = ("SAN",)) ->
 
 def run(
     sessions: sessionmaker[Session],
-    values: Sequence[Incoming | Rejected],
+    values: Sequence[Incoming | Rejected | Gone],
     full: bool = True,
     batch: int = 3,
 ):
@@ -111,6 +112,23 @@ def test_incremental_run_withdraws_nothing(sessions: sessionmaker[Session]) -> N
     run(sessions, [rec("a"), rec("b")])
     counts = run(sessions, [rec("b", 2)], full=False)
     assert (counts.updated, counts.withdrawn) == (1, 0)
+
+
+def test_gone_withdraws_in_an_incremental_run(sessions: sessionmaker[Session]) -> None:
+    """A deletion reported by the source (OAI-PMH) withdraws the record and its items in the
+    run; an id the catalogue never had is ignored; the rest is untouched."""
+    run(sessions, [rec("a", sites=("SAN", "BEK")), rec("b"), rec("c")])
+    counts = run(sessions, [rec("c", 2), Gone("a"), Gone("never-seen")], full=False, batch=2)
+    assert (counts.read, counts.updated, counts.withdrawn) == (3, 1, 1)
+    with sessions() as session:
+        live = session.scalars(
+            select(SourceRecord.record_id).where(SourceRecord.withdrawn_at.is_(None))
+        ).all()
+        statuses = session.scalars(
+            select(ItemRow.status).join(SourceRecord).where(SourceRecord.record_id == "a")
+        ).all()
+    assert sorted(live) == ["b", "c"]
+    assert statuses == ["withdrawn", "withdrawn"]
 
 
 def test_unchanged_records_cost_no_writes(sessions: sessionmaker[Session], engine: Engine) -> None:

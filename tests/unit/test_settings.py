@@ -58,6 +58,19 @@ def test_defaults_when_file_is_nearly_empty(tmp_path: Path) -> None:
         (MINIMAL_SITE + 'hours = { mon = ["15:00-08:00"] }\n', "sites[0].hours", "ends before"),
         (MINIMAL_SITE + 'hours = { someday = ["08:00-09:00"] }\n', "sites[0].hours", "weekday"),
         (MINIMAL_SITE + '[sources.public]\nkind = "sru"\n', "sources.public", "url"),
+        (MINIMAL_SITE + '[sources.koha]\nkind = "oai"\n', "sources.koha", "url"),
+        (
+            MINIMAL_SITE + '[sources.koha]\nkind = "oai"\nurl = "http://x/oai"\n'
+            'record_id_pattern = "[0-9]+$"\n',
+            "sources.koha",
+            "group",
+        ),
+        (
+            MINIMAL_SITE + '[sources.koha]\nkind = "oai"\nurl = "http://x/oai"\n'
+            'record_id_pattern = "(["\n',
+            "sources.koha",
+            "regular expression",
+        ),
         (
             MINIMAL_SITE + '[sources.public]\nkind = "file"\nholdings = "marc-999"\n',
             "sources.public.holdings",
