@@ -485,6 +485,20 @@ class SeenKeys:
         return index < len(self._bits) and bool(self._bits[index] & (1 << bit))
 
 
+def _withdraw(session: Session, pks: Sequence[int], now: datetime) -> int:
+    """Withdraw these records and mark their items withdrawn; returns how many."""
+    if pks:
+        session.execute(
+            update(SourceRecord).where(SourceRecord.id.in_(pks)).values(withdrawn_at=now)
+        )
+        session.execute(
+            update(ItemRow)
+            .where(ItemRow.record_pk.in_(pks))
+            .values(status=ItemStatus.WITHDRAWN.value)
+        )
+    return len(pks)
+
+
 def _withdraw_missing(session: Session, sid: int, seen: SeenKeys, now: datetime) -> int:
     """Withdraw live records of the source not seen in the run, walking keys page by page."""
     total = 0
@@ -507,17 +521,7 @@ def _withdraw_missing(session: Session, sid: int, seen: SeenKeys, now: datetime)
         if not page:
             return total
         last = page[-1]
-        missing = [pk for pk in page if pk not in seen]
-        if missing:
-            session.execute(
-                update(SourceRecord).where(SourceRecord.id.in_(missing)).values(withdrawn_at=now)
-            )
-            session.execute(
-                update(ItemRow)
-                .where(ItemRow.record_pk.in_(missing))
-                .values(status=ItemStatus.WITHDRAWN.value)
-            )
-            total += len(missing)
+        total += _withdraw(session, [pk for pk in page if pk not in seen], now)
 
 
 def _withdraw_gone(session: Session, sid: int, record_ids: Sequence[str], now: datetime) -> int:
@@ -534,16 +538,7 @@ def _withdraw_gone(session: Session, sid: int, record_ids: Sequence[str], now: d
             )
         )
     )
-    if pks:
-        session.execute(
-            update(SourceRecord).where(SourceRecord.id.in_(pks)).values(withdrawn_at=now)
-        )
-        session.execute(
-            update(ItemRow)
-            .where(ItemRow.record_pk.in_(pks))
-            .values(status=ItemStatus.WITHDRAWN.value)
-        )
-    return len(pks)
+    return _withdraw(session, pks, now)
 
 
 @contextmanager
