@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import logging
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.cluster import (
@@ -38,7 +40,7 @@ from catalog.cluster import (
     collector_paused,
     explain_pair,
 )
-from catalog.match import Key, MatchKey, match_key
+from catalog.match import Key, MatchKey, match_key, match_keys
 from catalog.merged import MergedRecord, merge_cluster
 from catalog.models import ItemRow, Site, Source, SourceRecord
 from catalog.models_merge import MergeOverride, MergeState
@@ -46,6 +48,8 @@ from catalog.normalize import clear_caches
 from catalog.records import BibRecord, Item, ItemStatus, record_from_dict
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 class MergeError(Exception):
@@ -123,8 +127,16 @@ def _record_columns() -> tuple[Any, ...]:
 
 
 def _live_rows(session: Session) -> Any:
-    return session.execute(
-        select(*_record_columns(), SourceRecord.updated_at)
+    """Every live record's columns for `_bib`, streamed. Run on the session's connection, as a
+    Core statement: these are plain columns, and the ORM's result machinery would cost as much
+    per row as decoding the record itself."""
+    return session.connection().execute(
+        select(
+            *_record_columns(),
+            SourceRecord.updated_at,
+            SourceRecord.cluster_id,
+            SourceRecord.work_id,
+        )
         .join(Source, Source.id == SourceRecord.source_id)
         .where(SourceRecord.withdrawn_at.is_(None))
         .execution_options(yield_per=5000)
@@ -133,20 +145,66 @@ def _live_rows(session: Session) -> Any:
 
 @dataclass
 class _Loaded:
-    keys: list[MatchKey]
-    pks: dict[Key, int]
-    versions: dict[Key, datetime | None]
+    """The live records as a merge needs them, position by position: the match key, the row
+    id, the record version, and the cluster and work ids the row holds now (`_id_number`).
+
+    Lists and machine-word arrays, not dicts keyed by record: a full merge of a million records
+    holds all of this while it clusters, and a dict entry with its key tuple costs ten times an
+    array slot. `positions` builds the dict when a merge needs to look records up.
+    """
+
+    keys: list[MatchKey] = field(default_factory=list)
+    pks: array[int] = field(default_factory=lambda: array("q"))
+    versions: list[datetime | None] = field(default_factory=list)
+    clusters: array[int] = field(default_factory=lambda: array("Q"))
+    works: array[int] = field(default_factory=lambda: array("Q"))
+
+    def positions(self) -> dict[Key, int]:
+        """Record key → position."""
+        return {k.key: i for i, k in enumerate(self.keys)}
+
+    def holds(self, i: int, placement: Placement) -> bool:
+        """Whether row `i` already holds the cluster and work ids of `placement`."""
+        c, w = self.clusters[i], self.works[i]
+        return (
+            c != 0
+            and w != 0
+            and c == _id_number(placement.cluster, "m-")
+            and w == _id_number(placement.work, "w-")
+        )
 
 
-def load_keys(session: Session) -> _Loaded:
-    """Match keys of every live record, with row ids and versions (records are not kept)."""
-    loaded = _Loaded([], {}, {})
-    with collector_paused():
+def _id_number(text: str | None, prefix: str) -> int:
+    """A merge id ("m-" + 16 hex digits, see `catalog.cluster.stable_id`) as the number its
+    digits spell, so a row's ids can be remembered in a machine word; 0 when `text` is missing
+    or not exactly in that form (0 means "unknown": such a row is always written)."""
+    if text is None or len(text) != len(prefix) + 16 or not text.startswith(prefix):
+        return 0
+    try:
+        n = int(text[len(prefix) :], 16)
+    except ValueError:
+        return 0
+    return n if text == f"{prefix}{n:016x}" else 0
+
+
+def load_keys(session: Session, workers: int = 1) -> _Loaded:
+    """Match keys of every live record, with row ids, versions and stored ids (records are not
+    kept). Equal versions are held once: a harvest stamps a whole batch alike. With `workers`
+    > 1 records are keyed in that many processes (`catalog.match.match_keys`)."""
+    loaded = _Loaded()
+    versions: dict[datetime | None, datetime | None] = {}
+
+    def records() -> Iterator[BibRecord]:
+        # Row data is kept as the records stream out; keys come back in the same order.
         for row in _live_rows(session):
-            rec = _bib(row.name, row)
-            loaded.keys.append(match_key(rec))
-            loaded.pks[rec.key] = row.id
-            loaded.versions[rec.key] = row.updated_at
+            loaded.pks.append(row.id)
+            loaded.versions.append(versions.setdefault(row.updated_at, row.updated_at))
+            loaded.clusters.append(_id_number(row.cluster_id, "m-"))
+            loaded.works.append(_id_number(row.work_id, "w-"))
+            yield _bib(row.name, row)
+
+    with collector_paused():
+        loaded.keys.extend(match_keys(records(), workers=workers))
     return loaded
 
 
@@ -166,14 +224,29 @@ def load_overrides(session: Session) -> tuple[Overrides, set[Key]]:
 
 
 def load_state(session: Session) -> tuple[dict[Key, Placement], dict[Key, datetime | None]]:
-    """The placements and record versions the last merge wrote."""
+    """The placements and record versions the last merge wrote (read as plain rows, not ORM
+    objects: an incremental merge reads one per record of the catalogue)."""
     placements: dict[Key, Placement] = {}
     seen: dict[Key, datetime | None] = {}
-    for row in session.execute(select(MergeState)).scalars():
-        key = (row.source, row.record_id)
-        placements[key] = Placement(row.cluster_id, row.work_id, row.component_id)
-        seen[key] = row.record_updated_at
+    rows = session.execute(
+        select(
+            MergeState.source,
+            MergeState.record_id,
+            MergeState.cluster_id,
+            MergeState.work_id,
+            MergeState.component_id,
+            MergeState.record_updated_at,
+        ).execution_options(yield_per=5000)
+    )
+    for source, record_id, cluster, work, component, updated in rows:
+        key = (source, record_id)
+        placements[key] = Placement(cluster, work, component)
+        seen[key] = updated
     return placements, seen
+
+
+def _has_state(session: Session) -> bool:
+    return session.scalar(select(MergeState.source).limit(1)) is not None
 
 
 # --- the merge ------------------------------------------------------------------------------
@@ -186,35 +259,30 @@ def _same_version(a: datetime | None, b: datetime | None) -> bool:
     return a.replace(tzinfo=None) == b.replace(tzinfo=None)
 
 
-def run_merge(session: Session, *, full: bool = False, workers: int = 1) -> MergeReport:
+def run_merge(
+    session: Session, *, full: bool = False, workers: int = 1, key_workers: int = 1
+) -> MergeReport:
     """Cluster the catalogue (incrementally unless `full` or there is no previous state) and
     write the assignment back. Does not commit.
 
-    `workers` > 1 lets a full re-cluster compare candidate pairs in that many forked processes
-    (`catalog.cluster.cluster_full`); the result is the same.
+    `key_workers` > 1 keys the records in that many processes (`catalog.match.match_keys`;
+    memory stays one process's). `workers` > 1 lets a full re-cluster compare candidate pairs
+    in that many forked processes (`catalog.cluster.cluster_full`; about twice the memory).
+    Neither changes the result.
     """
     started = time.perf_counter()
-    loaded = load_keys(session)
+    loaded = load_keys(session, key_workers)
     clear_caches()
     overrides, pending = load_overrides(session)
-    previous, seen = load_state(session)
-    if full or not previous:
+    if full or not _has_state(session):
         mode = "full"
         assignment = cluster_full(loaded.keys, overrides, workers=workers)
-        changed = set(assignment)
-        touched: set[Key] = set(assignment)
+        _write_full(session, assignment, loaded)
+        changed = reclustered = len(assignment)
     else:
         mode = "incremental"
-        changed = {
-            k
-            for k, v in loaded.versions.items()
-            if k not in previous or not _same_version(v, seen.get(k))
-        }
-        changed |= {k for k in previous if k not in loaded.pks}
-        changed |= pending
-        assignment, touched = cluster_incremental(loaded.keys, previous, changed, overrides)
-    gone = [k for k in previous if k not in loaded.pks]
-    _write(session, assignment, touched, gone, loaded, full_rewrite=mode == "full")
+        assignment, touched, changed = _incremental(session, loaded, overrides, pending)
+        reclustered = len(touched)
     session.execute(
         update(MergeOverride)
         .where(MergeOverride.applied_at.is_(None))
@@ -223,8 +291,8 @@ def run_merge(session: Session, *, full: bool = False, workers: int = 1) -> Merg
     report = MergeReport(
         mode=mode,
         records=len(loaded.keys),
-        changed=len(changed),
-        reclustered=len(touched),
+        changed=changed,
+        reclustered=reclustered,
         clusters=len({p.cluster for p in assignment.values()}),
         works=len({p.work for p in assignment.values()}),
         seconds=time.perf_counter() - started,
@@ -233,23 +301,103 @@ def run_merge(session: Session, *, full: bool = False, workers: int = 1) -> Merg
     return report
 
 
-def _write(
-    session: Session,
-    assignment: Assignment,
-    touched: set[Key],
-    gone: list[Key],
-    loaded: _Loaded,
-    *,
-    full_rewrite: bool,
-) -> None:
-    rows = [
-        {"id": loaded.pks[k], "cluster_id": assignment[k].cluster, "work_id": assignment[k].work}
-        for k in sorted(touched)
-        if k in assignment
-    ]
-    if rows:
-        session.execute(update(SourceRecord), rows)
+def _incremental(
+    session: Session, loaded: _Loaded, overrides: Overrides, pending: set[Key]
+) -> tuple[Assignment, set[Key], int]:
+    """Re-cluster what changed since the last merge and write it; returns (assignment,
+    re-clustered records, changed count)."""
+    index = loaded.positions()
+    previous, seen = load_state(session)
+    changed = {
+        k
+        for k, i in index.items()
+        if k not in previous or not _same_version(loaded.versions[i], seen.get(k))
+    }
+    gone = [k for k in previous if k not in index]
+    changed.update(gone)
+    changed |= pending
+    assignment, touched = cluster_incremental(loaded.keys, previous, changed, overrides)
+    _update_rows(session, loaded, assignment, sorted(index[k] for k in touched if k in index))
+    _clear_gone(session, gone)
+    for source, ids in _by_source(set(gone) | touched):
+        session.execute(
+            delete(MergeState).where(MergeState.source == source, MergeState.record_id.in_(ids))
+        )
+    _insert_state(session, loaded, assignment, (index[k] for k in sorted(touched) if k in index))
+    return assignment, touched, len(changed)
+
+
+# Rows per statement when writing a merge back: a full merge writes every record, and one
+# parameter list of a million rows would cost more memory than the clustering itself.
+WRITE_CHUNK = 5_000
+
+
+def _chunks(items: Iterable[_T], size: int = WRITE_CHUNK) -> Iterator[list[_T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _write_full(session: Session, assignment: Assignment, loaded: _Loaded) -> None:
+    """Write a full merge: ids onto every row whose ids changed, the whole merge state anew."""
+    _update_rows(session, loaded, assignment, range(len(loaded.keys)))
     # Withdrawn records leave their clusters; they keep no stale ids.
+    session.execute(
+        update(SourceRecord)
+        .where(
+            SourceRecord.withdrawn_at.is_not(None),
+            or_(SourceRecord.cluster_id.is_not(None), SourceRecord.work_id.is_not(None)),
+        )
+        .values(cluster_id=None, work_id=None)
+    )
+    session.execute(delete(MergeState))
+    _insert_state(session, loaded, assignment, range(len(loaded.keys)))
+
+
+def _update_rows(
+    session: Session, loaded: _Loaded, assignment: Assignment, positions: Iterable[int]
+) -> None:
+    """Set cluster and work ids on the rows at `positions`, skipping rows that hold them
+    already (on SQLite an UPDATE rewrites the whole row, MARC and all, and both ids are
+    indexed: a re-cluster that changes little should write little)."""
+    table = cast(Table, SourceRecord.__table__)
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("b_id"))
+        .values(cluster_id=bindparam("b_cluster"), work_id=bindparam("b_work"))
+    )
+    rows = (
+        {"b_id": loaded.pks[i], "b_cluster": p.cluster, "b_work": p.work}
+        for i in positions
+        if (p := assignment.get(loaded.keys[i].key)) is not None and not loaded.holds(i, p)
+    )
+    for chunk in _chunks(rows):
+        session.execute(statement, chunk)
+
+
+def _insert_state(
+    session: Session, loaded: _Loaded, assignment: Assignment, positions: Iterable[int]
+) -> None:
+    """Insert the merge state of the records at `positions` (their old rows deleted first)."""
+    table = cast(Table, MergeState.__table__)
+    rows = (
+        {
+            "source": k[0],
+            "record_id": k[1],
+            "cluster_id": p.cluster,
+            "work_id": p.work,
+            "component_id": p.component,
+            "record_updated_at": loaded.versions[i],
+        }
+        for i in positions
+        if (p := assignment.get(k := loaded.keys[i].key)) is not None
+    )
+    for chunk in _chunks(rows):
+        session.execute(insert(table), chunk)
+
+
+def _clear_gone(session: Session, gone: Iterable[Key]) -> None:
+    """Withdrawn records leave their clusters; they keep no stale ids."""
     for source, ids in _by_source(gone):
         session.execute(
             update(SourceRecord)
@@ -260,27 +408,6 @@ def _write(
             )
             .values(cluster_id=None, work_id=None)
         )
-    if full_rewrite:
-        session.execute(delete(MergeState))
-    else:
-        for source, ids in _by_source(set(gone) | touched):
-            session.execute(
-                delete(MergeState).where(MergeState.source == source, MergeState.record_id.in_(ids))
-            )
-    state = [
-        {
-            "source": k[0],
-            "record_id": k[1],
-            "cluster_id": assignment[k].cluster,
-            "work_id": assignment[k].work,
-            "component_id": assignment[k].component,
-            "record_updated_at": loaded.versions[k],
-        }
-        for k in sorted(touched)
-        if k in assignment
-    ]
-    if state:
-        session.execute(insert(MergeState), state)
 
 
 def _by_source(keys: Iterable[Key], chunk: int = 500) -> Iterator[tuple[str, list[str]]]:

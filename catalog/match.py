@@ -17,7 +17,9 @@ publisher and extent decide only when identifiers cannot.
 identifier, a (title, surname) or (title, year) key, or a key of surname (+ year, or + forename
 initial) with the start or end of the title, which survives a typing slip at the other end.
 Title keys carry the part number (other parts are vetoed anyway), and the (title, year) block
-pairs a record only with one that has no author (see `BlockFamily`).
+pairs a record only with one that has no author (see `BlockFamily`). No block pairs two records
+whose main authors are certainly two people (another birth year or first forename): the author
+guard would veto them, and on a large catalogue such homonyms are most of the pairs.
 
 Rules, in the order `compare` applies them (the rule name is what `merge explain` prints):
 
@@ -35,11 +37,18 @@ from __future__ import annotations
 
 import enum
 import logging
+import multiprocessing as mp
+import operator
 import re
 import sys
+from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
+from multiprocessing.pool import AsyncResult
+from typing import Any
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio, token_set_ratio
@@ -251,6 +260,88 @@ def match_key(rec: BibRecord) -> MatchKey:
         title_digits=tuple(_DIGITS.findall(full)),
         surname=sys.intern(author.block_key) if author else "",
     )
+
+
+# --- keying many records -------------------------------------------------------------------
+
+# Keys come back from a keying process as plain tuples of their fields, in slot order: a tuple
+# pickles in half the time of a slotted dataclass and unpickles in a fifth.
+_KEY_FIELDS = MatchKey.__slots__
+_fields_of = operator.attrgetter(*_KEY_FIELDS)
+
+
+def _key_fields(records: list[BibRecord]) -> list[tuple[Any, ...]]:
+    """In a keying process: the match keys of `records` as tuples of their fields."""
+    return [_fields_of(match_key(r)) for r in records]
+
+
+# The fields `match_key` interns (besides the source in `key`): titles, publishers, languages
+# and surnames repeat across a catalogue, and a million keys hold one copy of each.
+_INTERNED_FIELDS = tuple(
+    _KEY_FIELDS.index(f) for f in ("title", "publisher", "language", "surname")
+)
+_KEY_FIELD = _KEY_FIELDS.index("key")
+# Author headings repeat as well: `normalize_author` is memoised, so the keys made here share
+# one AuthorName per heading, and keys from another process are made to share them likewise.
+_SHARED_FIELDS = tuple(_KEY_FIELDS.index(f) for f in ("author", "other_authors"))
+
+
+def _from_fields(fields: tuple[Any, ...], shared: dict[Any, Any]) -> MatchKey:
+    """A key rebuilt from `_key_fields`, its strings interned again as `match_key` interns them
+    (unpickled strings are new objects) and its author headings taken from `shared`, so it
+    holds no more memory than a key made here."""
+    values = list(fields)
+    for i in _INTERNED_FIELDS:
+        values[i] = sys.intern(values[i])
+    for i in _SHARED_FIELDS:
+        values[i] = shared.setdefault(values[i], values[i])
+    source, record_id = values[_KEY_FIELD]
+    values[_KEY_FIELD] = (sys.intern(source), record_id)
+    return MatchKey(*values)
+
+
+def match_keys(
+    records: Iterable[BibRecord], workers: int = 1, chunk: int = 2_000
+) -> Iterator[MatchKey]:
+    """`match_key` of each record, in order; with `workers` > 1, chunks of records are keyed in
+    `workers` - 1 forked processes while this one keys its own share.
+
+    Keying is a pure function of one record, so the work splits freely; only records and keys
+    cross between processes (pickled), never the catalogue, so memory stays that of one
+    process plus a few chunks in flight. The parent keys one chunk in `workers`, which is what
+    the pickling of the others costs it.
+    """
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        yield from map(match_key, records)
+        return
+    it = iter(records)
+    shared: dict[Any, Any] = {}
+    with mp.get_context("fork").Pool(workers - 1) as pool:
+        pending: deque[AsyncResult[list[tuple[Any, ...]]] | list[MatchKey]] = deque()
+        turn = 0
+        while batch := list(islice(it, chunk)):
+            if turn % workers == 0:
+                pending.append([match_key(r) for r in batch])
+            else:
+                pending.append(pool.apply_async(_key_fields, (batch,)))
+            turn += 1
+            while len(pending) > 2 * workers:
+                yield from _done(pending.popleft(), shared)
+        while pending:
+            yield from _done(pending.popleft(), shared)
+
+
+def _done(
+    part: AsyncResult[list[tuple[Any, ...]]] | list[MatchKey], shared: dict[Any, Any]
+) -> Iterator[MatchKey]:
+    if isinstance(part, list):
+        for k in part:  # the headings of keys made here are the ones to share
+            shared.setdefault(k.author, k.author)
+            shared.setdefault(k.other_authors, k.other_authors)
+        yield from part
+    else:
+        for fields in part.get():
+            yield _from_fields(fields, shared)
 
 
 # --- component comparisons ------------------------------------------------------------------
@@ -729,7 +820,40 @@ class BlockFamily:
 
     def pairs(self, a: MatchKey, b: MatchKey) -> bool:
         """Whether two records sharing a block of this family are a candidate pair."""
+        if _people_differ(_born(a), _born(b), _given(a), _given(b)):
+            return False
         return self.opener is None or self.opener(a) or self.opener(b)
+
+
+# Pairs whose main authors are certainly two people are left out of every block: `compare`
+# would veto them at both levels (guard:author) whatever else agrees, so no edge is lost, and
+# on a million records such homonyms fill the (surname, initial, title start) blocks.
+
+
+def _born(k: MatchKey) -> int | None:
+    """The main author's birth year, when the heading gives one."""
+    return k.author[2] if k.author is not None else None
+
+
+def _given(k: MatchKey) -> str | None:
+    """The main author's first forename, when `names_compatible` is bound to compare it with
+    another such record's: the surname is one word and not also among the forenames (else a
+    direct-order heading may have moved a name across, and nothing is said)."""
+    a = k.author
+    if a is None or not a[1] or " " in a[0] or a[0] in a[1]:
+        return None
+    return a[1][0]
+
+
+def _people_differ(
+    born_a: int | None, born_b: int | None, given_a: str | None, given_b: str | None
+) -> bool:
+    """Two main authors that `author_relation` calls a conflict, from birth years and first
+    forenames alone: two births that differ, or two first forenames that are not the same
+    name or an initial of it ("Jens" and "Jørgen" Moe; "J." stands for either)."""
+    if born_a is not None and born_b is not None and born_a != born_b:
+        return True
+    return given_a is not None and given_b is not None and not _given_compatible(given_a, given_b)
 
 
 # Each family is built and dropped one at a time, which bounds memory on a full re-cluster.
@@ -788,6 +912,8 @@ def iter_candidate_pairs(
     if not 0 <= shard < shards:
         raise ValueError(f"shard {shard} is not one of {shards}")
     n_keys = len(keys)
+    births = [_born(k) for k in keys]
+    givens = [_given(k) for k in keys]
     seen: set[int] = set()  # pairs encoded as i * n + j: cheaper to hold and hash than tuples
     for family in BLOCK_FAMILIES:
         blocks = _family_blocks(keys, family)
@@ -802,11 +928,22 @@ def iter_candidate_pairs(
                     if on_oversized is not None:
                         on_oversized(bk, n)
                 continue
+            if n == 2 and opener is None:  # the commonest block: one pair, checked directly
+                i, j = members
+                if (shards == 1 or i % shards == shard) and not _people_differ(
+                    births[i], births[j], givens[i], givens[j]
+                ):
+                    code = i * n_keys + j
+                    if code not in seen:
+                        seen.add(code)
+                        yield i, j
+                continue
             opens = None
             if opener is not None:
                 opens = [opener(keys[m]) for m in members]
                 if not any(opens):
                     continue
+            mates = _people_mates(members, births, givens)
             # Members were appended in index order, so every later member is the larger index.
             for x in range(n - 1):
                 i = members[x]
@@ -814,15 +951,49 @@ def iter_candidate_pairs(
                     continue
                 base = i * n_keys
                 if opens is None or opens[x]:
-                    later = members[x + 1 :]
-                else:
-                    later = [j for j, o in zip(members[x + 1 :], opens[x + 1 :], strict=True) if o]
+                    if mates is None:
+                        later = members[x + 1 :]
+                    else:  # only the members whose authors may be this one's
+                        ys = mates[x]
+                        later = [members[y] for y in ys[bisect_right(ys, x) :]]
+                else:  # only the openers among those
+                    cand: Sequence[int] = mates[x] if mates is not None else range(n)
+                    later = [members[y] for y in cand[bisect_right(cand, x) :] if opens[y]]
                 for j in later:
                     code = base + j
                     if code not in seen:
                         seen.add(code)
                         yield i, j
         del blocks
+
+
+def _people_mates(
+    members: list[int], births: list[int | None], givens: list[str | None]
+) -> list[list[int]] | None:
+    """Per member of a block, the positions of the members whose main authors may be the same
+    person (`_people_differ`), ascending; None when that is every member (most blocks).
+
+    Members are grouped by (birth year, first forename) and groups weighed against each other
+    once, so a block of many homonyms costs its groups squared, not its members squared.
+    """
+    sig_of = [(births[m], givens[m]) for m in members]
+    groups: dict[tuple[int | None, str | None], list[int]] = {}
+    for pos, sig in enumerate(sig_of):
+        groups.setdefault(sig, []).append(pos)
+    if len(groups) == 1:
+        return None
+    mates_of = {
+        s: sorted(
+            pos
+            for t, positions in groups.items()
+            if not _people_differ(s[0], t[0], s[1], t[1])
+            for pos in positions
+        )
+        for s in groups
+    }
+    if all(len(m) == len(members) for m in mates_of.values()):
+        return None
+    return [mates_of[sig] for sig in sig_of]
 
 
 def candidate_pairs(keys: Sequence[MatchKey]) -> list[tuple[int, int]]:
@@ -857,4 +1028,7 @@ def block_mates(
             else:
                 mates.update(m for m in members if family.opener(keys[m]))
     mates.discard(x)
+    bx, gx = _born(k), _given(k)
+    if bx is not None or gx is not None:
+        mates = {m for m in mates if not _people_differ(bx, _born(keys[m]), gx, _given(keys[m]))}
     return mates

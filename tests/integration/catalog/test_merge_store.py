@@ -11,10 +11,11 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,6 +101,54 @@ def test_full_merge_writes_the_pure_clustering(
         report = run_merge(session, full=True)
     assert report.mode == "full" and report.records == len(catalogue)
     assert _stored(session_factory) == _oracle(catalogue)
+
+
+def _count_updates(engine: Engine) -> dict[str, int]:
+    """UPDATE statements on source_records as they run: rows sent in batches, single ones."""
+    written = {"rows": 0, "statements": 0}
+
+    def count(*args: Any) -> None:
+        statement, parameters, executemany = args[2], args[3], args[5]
+        if statement.lstrip().upper().startswith("UPDATE SOURCE_RECORDS"):
+            if executemany:
+                written["rows"] += len(parameters)
+            else:
+                written["statements"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    return written
+
+
+def test_full_merge_again_rewrites_only_rows_whose_ids_changed(
+    engine: Engine, session_factory: sessionmaker[Session], catalogue: list[BibRecord]
+) -> None:
+    """A second `merge --full` writes only the rows whose stored ids are not the new ones (two
+    tampered with, and the cluster mates of a withdrawn record), and clears the withdrawn one."""
+    with session_factory.begin() as session:
+        run_merge(session, full=True)
+    before = _stored(session_factory)
+    with session_factory.begin() as session:
+        rows = session.scalars(select(SourceRecord).order_by(SourceRecord.id)).all()
+        rows[0].cluster_id = "m-0123456789abcdef"
+        rows[1].work_id = "not an id"
+        rows[2].withdrawn_at = T0 + timedelta(days=1)
+        keys = [(r.source.name, r.record_id) for r in rows[:3]]
+        withdrawn = rows[2].id
+    before[keys[0]] = ("m-0123456789abcdef", before[keys[0]][1])
+    before[keys[1]] = (before[keys[1]][0], "not an id")
+    written = _count_updates(engine)
+    with session_factory.begin() as session:
+        run_merge(session, full=True)
+    after = _stored(session_factory)
+    assert after == _oracle(_current(session_factory))
+    assert written == {
+        "rows": sum(before[k] != v for k, v in after.items()),
+        "statements": 1,  # clearing withdrawn records
+    }
+    assert written["rows"] >= 2
+    with session_factory() as session:
+        row = session.get(SourceRecord, withdrawn)
+        assert row is not None and row.cluster_id is None and row.work_id is None
 
 
 def test_incremental_after_a_sync_equals_full(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import replace
 
 import pytest
@@ -13,6 +14,8 @@ from benchmarks.gen_labelled import Labelled
 from catalog.match import (
     BLOCK_FAMILIES,
     AuthorRelation,
+    BlockFamily,
+    MatchKey,
     Verdict,
     author_relation,
     block_keys,
@@ -20,6 +23,7 @@ from catalog.match import (
     compare,
     manifestation_vetoed,
     match_key,
+    match_keys,
     names_compatible,
     work_vetoed,
 )
@@ -228,3 +232,76 @@ def test_bookland_ean_counts_as_isbn() -> None:
     """An ISBN-13 keyed as an EAN in 024 meets the same ISBN in 020."""
     ean_only = replace(SAME, isbns=(), other_identifiers=("9788203365638",))
     assert decide(BASE, ean_only).rule == "identifier"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Nesbø, Jo, 1960-", "Nesbø, Jo, 1961-"),  # homonyms told apart by birth
+        ("Moe, Jens", "Moe, Jørgen"),  # first forenames that are two names
+    ],
+)
+def test_two_people_share_no_block(one: str, other: str) -> None:
+    """Records whose main authors are certainly two people are never candidates, and would
+    have been vetoed at both levels had they been compared."""
+    a = match_key(replace(BASE, main_author=one))
+    b = match_key(replace(SAME, main_author=other, isbns=BASE.isbns))
+    assert candidate_pairs([a, b]) == []
+    d = compare(a, b)
+    assert d.manifestation is Verdict.VETO and d.work is Verdict.VETO
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Moe, Jens", "Moe, J."),  # an initial stands for the name
+        ("Saabye Christensen, Lars", "Lars Saabye Christensen"),  # a name moved across
+        ("Saabye Christensen, Lars", "Saabye Christensen"),
+        ("Nesbø, Jo, 1960-", "Nesbø, Jo"),
+    ],
+)
+def test_one_person_written_two_ways_still_shares_blocks(one: str, other: str) -> None:
+    """Headings that may name one person stay candidates (what `names_compatible` decides)."""
+    a = match_key(replace(BASE, main_author=one))
+    b = match_key(replace(SAME, main_author=other))
+    assert candidate_pairs([a, b]) == [(0, 1)]
+
+
+def test_pairs_left_out_for_their_authors_are_vetoed(labelled_small: list[Labelled]) -> None:
+    """Blocking leaves out a pair for its authors only when `compare` vetoes it (no edge lost)."""
+    keys = [match_key(d.record) for d in labelled_small]
+    any_family = BlockFamily(lambda k: ())  # no opener: only the authors can refuse a pair
+    blocks: dict[tuple[int, str], list[int]] = {}
+    for i, k in enumerate(keys):
+        for bk in block_keys(k):
+            blocks.setdefault(bk, []).append(i)
+    left_out = 0
+    for members in blocks.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if not any_family.pairs(keys[i], keys[j]):
+                    left_out += 1
+                    assert compare(keys[i], keys[j]).work is Verdict.VETO
+    assert left_out > 0
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_match_keys_in_processes_equal_keys_made_here(
+    labelled_small: list[Labelled], workers: int
+) -> None:
+    """Keying in forked processes gives the same keys in the same order, strings interned."""
+    records = [d.record for d in labelled_small[:700]]
+    keys = list(match_keys(records, workers=workers, chunk=50))
+    assert keys == [match_key(r) for r in records]
+    assert all(k.title is sys.intern(k.title) for k in keys)
+
+
+def test_match_keys_in_processes_share_author_headings(labelled_small: list[Labelled]) -> None:
+    """Keys from another process hold no more AuthorName objects than keys made here."""
+    records = [d.record for d in labelled_small[:400]]
+
+    def objects(keys: list[MatchKey]) -> int:
+        return len({id(k.author) for k in keys if k.author is not None})
+
+    here = objects([match_key(r) for r in records])
+    assert objects(list(match_keys(records, workers=2, chunk=20))) <= here
