@@ -12,6 +12,10 @@ normally finishes well within the limit on a two-core machine (`CPU_SHARE`, `cpu
    improves the same routes for a number of search branches; OR-Tools is the only engine that
    models everything (several windows per site, breaks, "any copy" pickups).  All start from
    routes fixed before any of them runs, so none depends on which engine answered first.
+   Where PyVRP's model is the whole problem (`pyvrp_exact`: one window per site, no breaks, no
+   alternative pickups — the Li & Lim instances, plain days) OR-Tools from VROOM's routes never
+   won, while PyVRP from them kept improving with more iterations, so there the two PyVRP runs
+   get the cores and OR-Tools a small budget (`search_budgets`).
 
 The wall clock stays only as the safety net that guarantees the limit: each engine runs in a
 child process that is stopped at its deadline (neither VROOM nor OR-Tools' first-solution
@@ -66,7 +70,8 @@ an engine gets about 0.67 of a core on an idle machine. At 0.4 the solver finish
 at 0.55 it takes 4-8 s (16-17 of 17). At load 7-11 (four people testing and benchmarking on
 the same two cores) an engine got only 0.08-0.25 of a core; there 0.15 never let the clock cut
 a 10 s run. A machine shared like that sets `BOKFLYT_SOLVER_CPU_SHARE` (see `cpu_share`); a cut
-run is logged and reported anyway."""
+run is logged and reported anyway.  Where PyVRP leads (`pyvrp_exact`) its two runs are sized
+for `EXACT_PAIR_SHARE` times this."""
 
 CPU_SHARE_ENV = "BOKFLYT_SOLVER_CPU_SHARE"
 
@@ -96,6 +101,29 @@ SEARCH_SHARE = 0.45
 """The part of the limit the PyVRP and OR-Tools budgets are sized for (they run after VROOM,
 which takes up to ~0.4 of the limit on two cores)."""
 
+EXACT_PAIR_SHARE = 1.5
+"""How much more of a core each PyVRP run gets when OR-Tools' budget is small (`pyvrp_exact`):
+two busy engines on two cores instead of three, so half as much again as `cpu_share`."""
+
+EXACT_SEARCH_SHARE = 0.6
+"""The part of the limit, less `SEARCH_OVERHEAD`, PyVRP's budget is sized for where it leads
+(`pyvrp_exact`): at 10 s 4.6 CPU seconds per run (~2300 iterations at 200 tasks) instead of 2.5,
+two runs instead of three engines on the two cores; estimated from CPU time on a busy machine to
+take about as long as before on an idle one (not measured idle).  From VROOM's routes PyVRP kept
+improving up to 3000 iterations, where it beat the reference PyVRP run from scratch for 10 CPU
+seconds on three of four 200-task instances; at 1200 (the budget before) it lost on all four.
+With other work on the machine (load 2.7) the clock cut these runs, as it cut the old budgets."""
+
+SEARCH_OVERHEAD = 0.75
+"""Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
+the engines' caps' 0.2 s, starting them and VROOM on a small instance.  Left out of the limit
+before `EXACT_SEARCH_SHARE` is taken, so that at short limits a PyVRP run is no bigger than
+before (1.5 s: 0.37 CPU seconds; at 0.5 here it was 0.48 and the clock cut it at load 10)."""
+
+EXACT_ORTOOLS_SHARE = 0.4
+"""OR-Tools' budget where PyVRP leads, as a part of its budget elsewhere: enough branches to read
+the starting routes back and improve them a little (at 0.12 it could not read 200-task routes)."""
+
 PYVRP_RUNS = 2
 """PyVRP searches run side by side from the same start, with seeds `seed`, `seed + 1`, ..."""
 
@@ -103,6 +131,37 @@ PYVRP_SECONDS_PER_ITERATION = (0.0004, 0.000008)
 """CPU seconds per PyVRP iteration: fixed + per routing node (times `route_stretch`), measured
 here from VROOM's routes (lrc101, 107 nodes: 1000 in 0.95 s, 3000 in 3.0 s; 40 tasks: ~0.65 ms;
 Bærum days: 3.2-3.8 ms at 81 nodes, 10-13 ms at 241)."""
+
+
+def pyvrp_exact(problem: Problem) -> bool:
+    """True when PyVRP's model is the whole problem: at most one time window per site, no van
+    breaks, no alternative pickups (PyVRP is given the hull of the windows, no break and the
+    preferred pickup, so elsewhere its routes may fail verification or miss better copies)."""
+    return (
+        all(len(s.time_windows) <= 1 for s in problem.sites)
+        and all(v.break_ is None for v in problem.vans)
+        and not any(s.alternatives for s in problem.shipments)
+    )
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """CPU seconds of work for each PyVRP run and for OR-Tools' search (before `route_stretch`)."""
+
+    pyvrp: float
+    ortools: float
+
+
+def search_budgets(problem: Problem, time_limit: float, share: float, pyvrp: bool) -> Budgets:
+    """The search engines' work budgets: equal shares of `SEARCH_SHARE` of the limit, or, where
+    PyVRP runs and models the whole problem, most of the cores for PyVRP (`EXACT_*`)."""
+    even = share * SEARCH_SHARE * time_limit
+    if not (pyvrp and pyvrp_exact(problem)):
+        return Budgets(even, even)
+    window = max(0.0, time_limit - SEARCH_OVERHEAD)
+    return Budgets(
+        EXACT_PAIR_SHARE * share * EXACT_SEARCH_SHARE * window, EXACT_ORTOOLS_SHARE * even
+    )
 
 
 def diagnose(problem: Problem, shipment: Shipment) -> str:
@@ -210,7 +269,9 @@ def solve_outcome(
         min(candidates, key=lambda s: solution_cost(problem, s), default=None)
     )
     stretch = route_stretch(start_routes, nodes)
-    if seeds and not large and pyvrp_seed.AVAILABLE:
+    use_pyvrp = seeds and not large and pyvrp_seed.AVAILABLE
+    budgets = search_budgets(problem, time_limit, share, use_pyvrp)
+    if use_pyvrp:
         # PyVRP beside OR-Tools, from the same start.  Its iteration budget depends on the limit
         # and the size only; its wall-clock cap is what is left, with a margin: stopped by its
         # cap it still answers, stopped at the parent's deadline it does not.  PyVRP's own
@@ -224,7 +285,7 @@ def solve_outcome(
         for k in range(PYVRP_RUNS):
             name = "pyvrp" if k == 0 else f"pyvrp{k + 1}"
             if cap > 0.1:
-                its = pyvrp_iterations(graph, share * SEARCH_SHARE * time_limit, stretch)
+                its = pyvrp_iterations(graph, budgets.pyvrp, stretch)
                 job = _Child.start(
                     pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + k, its, start_routes
                 )
@@ -235,8 +296,7 @@ def solve_outcome(
         inner = 0.9 * (deadline - time.monotonic()) - 0.2
         if inner > 0.3:
             # OR-Tools checks its clock between steps and then has to hand its routes back.
-            cpu = share * SEARCH_SHARE * time_limit / stretch
-            branches = default_branch_limit(cpu, nodes)
+            branches = default_branch_limit(budgets.ortools / stretch, nodes)
             job = _Child.start(_ortools_sequences, problem, graph, inner, start_routes, branches)
             got = job.result(deadline - time.monotonic(), "OR-Tools")
             _collect(problem, got, "ortools", candidates, cuts)

@@ -7,16 +7,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from adapters.lilim import read_lilim, route_distance
 from bokflyt.commands.routes import routes
 from transport.problem import Problem
 from transport.problem_json import dump_problem
+from transport.solve import CPU_SHARE_ENV
 
 
-def test_lilim_output_format(lilim_6: Path, tmp_path: Path) -> None:
+def test_lilim_output_format(
+    lilim_6: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Li & Lim output lists task ids per route, the vehicle count and the unrounded distance."""
+    # Budgets for a twentieth of a core: a test machine at load 10 cut the default ones at 1.5 s.
+    monkeypatch.setenv(CPU_SHARE_ENV, "0.05")
     out = tmp_path / "sol.json"
     res = CliRunner().invoke(
         routes, ["solve", str(lilim_6), "--format", "lilim", "--time-limit", "1.5", "-o", str(out)]

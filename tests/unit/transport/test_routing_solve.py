@@ -11,8 +11,18 @@ import pytest
 
 from adapters.lilim import read_lilim
 from transport import solve as solve_module
-from transport.problem import Problem, Shipment, TimeWindow
-from transport.solve import CPU_SHARE_ENV, cpu_share, diagnose, solve, solve_outcome
+from transport.problem import Break, Problem, Shipment, TimeWindow
+from transport.solve import (
+    CPU_SHARE_ENV,
+    SEARCH_SHARE,
+    Budgets,
+    cpu_share,
+    diagnose,
+    pyvrp_exact,
+    search_budgets,
+    solve,
+    solve_outcome,
+)
 from transport.verify import verify
 
 
@@ -101,3 +111,28 @@ def test_cpu_share_comes_from_the_environment_or_fails_loudly(
         monkeypatch.setenv(CPU_SHARE_ENV, bad)
         with pytest.raises(ValueError, match=CPU_SHARE_ENV):
             cpu_share()
+
+
+def test_pyvrp_exact_only_without_what_pyvrp_cannot_model(
+    line_problem: Callable[..., Problem],
+) -> None:
+    """One window per site, no breaks, no alternatives: exact; each of those three: not."""
+    assert pyvrp_exact(line_problem())
+    assert not pyvrp_exact(line_problem(brk=Break(100, 200, 30)))
+    two = (TimeWindow(0, 100), TimeWindow(200, 300))
+    assert not pyvrp_exact(line_problem(windows={"B": two}))
+    base = line_problem()
+    alt = replace(base.shipments[0], alternatives=("C",))
+    assert not pyvrp_exact(replace(base, shipments=(alt, *base.shipments[1:])))
+
+
+def test_search_budgets_give_pyvrp_the_cores_only_where_it_models_everything(
+    line_problem: Callable[..., Problem],
+) -> None:
+    """Exact problem with PyVRP: more for each PyVRP run, less for OR-Tools; else even shares."""
+    even = 0.5 * SEARCH_SHARE * 10
+    exact = search_budgets(line_problem(), 10, 0.5, pyvrp=True)
+    assert exact.pyvrp > even > exact.ortools > 0
+    assert search_budgets(line_problem(), 10, 0.5, pyvrp=False) == Budgets(even, even)
+    with_break = line_problem(brk=Break(100, 200, 30))
+    assert search_budgets(with_break, 10, 0.5, pyvrp=True) == Budgets(even, even)
