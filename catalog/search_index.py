@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import typing
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -327,7 +328,8 @@ def _load_members(
         .join(Source, Source.id == SourceRecord.source_id)
         .where(SourceRecord.id.in_(pks))
     )
-    for pk, source, record_id, title, data in rows.tuples():
+    typed = typing.cast(Iterable[tuple[int, str, str, str, dict[str, Any] | None]], rows)
+    for pk, source, record_id, title, data in typed:
         if data:
             record = record_from_dict({**data, "items": []})
         else:  # ingested before `data` existed: searchable by title at least
