@@ -39,7 +39,7 @@ from adapters.bib import NotBibliographic, to_bib
 from adapters.errors import AdapterError
 from adapters.holdings import HoldingsProfile, SiteMap, custom_profile, extract_items, profile_named
 from adapters.marc import MarcRecord, Quarantined, ReadResult, read_marc
-from adapters.oai import Deleted, Granularity, OaiClient, OaiConfig
+from adapters.oai import Deleted, Granularity, OaiClient, OaiConfig, OaiResult
 from adapters.spool import SpoolWriter, replay
 from adapters.sru import SruClient, SruConfig, make_session, read_records
 from bokflyt.settings import CustomHoldings, Settings, SourceSettings
@@ -150,11 +150,18 @@ def fingerprint(profile: HoldingsProfile, sites: SiteMap) -> bytes:
 
 
 def convert(
-    results: Iterable[ReadResult], source: str, profile: HoldingsProfile, sites: SiteMap
-) -> Iterator[Incoming | Rejected]:
-    """Adapter values → catalogue values: items extracted, BibRecord built, checksum computed."""
+    results: Iterable[ReadResult | Deleted],
+    source: str,
+    profile: HoldingsProfile,
+    sites: SiteMap,
+) -> Iterator[Incoming | Rejected | Gone]:
+    """Adapter values → catalogue values: items extracted, BibRecord built, checksum computed;
+    a deletion an OAI-PMH repository reports becomes `Gone`."""
     salt = fingerprint(profile, sites)
     for result in results:
+        if isinstance(result, Deleted):
+            yield Gone(result.record_id)
+            continue
         if isinstance(result, Quarantined):
             yield Rejected(ref=result.ref, reason=result.reason, raw=result.raw)
             continue
@@ -389,20 +396,14 @@ def oai_config(spec: SourceSettings) -> OaiConfig:
     )
 
 
-def _oai_values(
-    client: OaiClient,
-    since: datetime | None,
-    granularity: Granularity,
-    state: HarvestState,
-    convert_page: Callable[[list[ReadResult]], Iterator[Incoming | Rejected]],
-) -> Iterator[Incoming | Rejected | Gone]:
-    """Each page's records converted like any harvest's, its deletions as `Gone`."""
+def _oai_results(
+    client: OaiClient, since: datetime | None, granularity: Granularity, state: HarvestState
+) -> Iterator[OaiResult]:
+    """Every page's records and deletions, in order; the repository's total when it gives one."""
     for page in client.list_records(since, granularity):
         if page.size is not None:
             state.total = page.size
-        records = [r for r in page.results if not isinstance(r, Deleted)]
-        yield from convert_page(records)
-        yield from (Gone(r.record_id) for r in page.results if isinstance(r, Deleted))
+        yield from page.results
 
 
 def sync_oai_source(
@@ -438,13 +439,8 @@ def sync_oai_source(
                 name,
             )
         log.info("harvesting %s over OAI-PMH (%s) from %s", name, mode, since or "the start")
-        values = _oai_values(
-            client,
-            since,
-            info.granularity,
-            state,
-            lambda records: convert(records, name, profile, sites),
-        )
+        results = _oai_results(client, since, info.granularity, state)
+        values = convert(results, name, profile, sites)
         return _run(
             sessions, name, mode, values, full=mode == "full", state=state, progress=progress
         )
@@ -482,7 +478,7 @@ def _convert_worker(
 ) -> None:
     """Child process: read and convert files, handing batches to the parent through `queue`."""
     try:
-        batch: list[Incoming | Rejected] = []
+        batch: list[Incoming | Rejected | Gone] = []
         for value in convert(_file_results([Path(f) for f in files]), name, profile, sites):
             batch.append(value)
             if len(batch) >= 500:
