@@ -110,8 +110,9 @@ class PlanCrate(Base):
     """A numbered crate on one leg of a plan, with the barcodes packed in it.
 
     `shipment` is the solver's shipment the crate travels in, the same id its stops carry in
-    `RouteStop.leg`: "ORIGIN>DEST" for a leg's packed crates, "T<transfer>>DEST" for the crate of
-    an any-copy transfer, whose pickup site the solver chose.
+    `RouteStop.leg`: "ORIGIN>DEST" for a leg's packed crates, "T<transfer>>DEST" for the crates of
+    an any-copy transfer, "T<oldest>+<more>>DEST" for a group of them that share their candidate
+    sites (`transport.planner.AnyCopyLeg`), whose pickup site the solver chose.
     """
 
     __tablename__ = "plan_crates"

@@ -26,7 +26,7 @@ from catalog.models import ItemRow, Site
 from transport.cost import route_distance, solution_cost
 from transport.crates import PendingItem
 from transport.models import PlanCrate, RoutePlan, RouteStop, Transfer
-from transport.planner import AnyCopyItem, AnyCopyLeg, DayProblem, chosen_copies
+from transport.planner import AnyCopyItem, DayProblem, chosen_copies
 from transport.problem import Solution
 from transport.problem_json import problem_to_dict, solution_to_dict
 
@@ -83,8 +83,11 @@ def any_copy_ref(transfer_id: int) -> str:
 def pending_any_copy(session: Session, day: dt.date) -> tuple[list[AnyCopyItem], list[str]]:
     """Open any-copy transfers due by `day` whose chosen copy has not left yet.
 
-    A candidate counts only while its copy is still on the shelf at that site; a transfer with
-    none left is reported in the notes, not dropped silently.
+    A candidate counts only while its copy is still on the shelf at that site and no other
+    transfer claims it: an item transfer of that copy, or an older any-copy transfer listing it
+    (requests never list one copy twice, `transport.requests`; this keeps older data safe, so
+    two transfers are never both handed one book).  A transfer with no candidate left is
+    reported in the notes, not dropped silently.
     """
     rows = session.scalars(
         select(Transfer)
@@ -100,11 +103,23 @@ def pending_any_copy(session: Session, day: dt.date) -> tuple[list[AnyCopyItem],
             .where(ItemRow.barcode.in_(sorted(wanted)), ItemRow.status == "on_shelf")
         )
     )
+    taken = set(
+        session.scalars(
+            select(Transfer.barcode).where(
+                Transfer.status == "open",
+                Transfer.barcode.in_(sorted(wanted)),
+                or_(Transfer.any_copy.is_not(True), Transfer.at_site.is_not(None)),
+            )
+        )
+    )
     items, notes = [], []
     for t in rows:
         cands = tuple(
-            (site, barcode) for site, barcode in (t.candidates or []) if (site, barcode) in on_shelf
+            (site, barcode)
+            for site, barcode in (t.candidates or [])
+            if (site, barcode) in on_shelf and barcode not in taken
         )
+        taken.update(barcode for _, barcode in cands)
         if not cands:
             notes.append(f"overføring {t.id}: ingen av eksemplarene står lenger på hylla")
             continue
@@ -186,32 +201,36 @@ def _record_choices(
     plan: RoutePlan,
     numbers: dict[tuple[str, str], int],
 ) -> None:
-    """Write each any-copy transfer's chosen copy to it and give that copy its own crate."""
+    """Write each any-copy transfer's chosen copy to it and pack the chosen copies in crates.
+
+    A group of transfers (`AnyCopyLeg`) collected at one site fills as many crates as its
+    shipment carries, numbered after that leg's ordinary crates.
+    """
     chosen = chosen_copies(dp, solution)
-    refs: dict[str, AnyCopyLeg | None] = {leg.item.ref: leg for leg in dp.any_legs}
-    refs.update({it.ref: None for it in dp.any_waiting})
+    refs = {item.ref for leg in dp.any_legs for item in leg.items}
+    refs.update(it.ref for it in dp.any_waiting)
     rows = session.scalars(select(Transfer).where(Transfer.any_copy.is_(True))).all()
     for t in rows:
         ref = any_copy_ref(t.id)
-        if ref not in refs:
+        if ref in refs:
+            t.from_site, t.barcode = chosen.get(ref, (None, None))
+    for leg in dp.any_legs:
+        site = chosen.get(leg.items[0].ref, (None, None))[0]
+        if site is None:
             continue
-        leg = refs[ref]
-        site, barcode = chosen.get(ref, (None, None))
-        t.from_site, t.barcode = site, barcode
-        if leg is None or site is None or barcode is None:
-            continue
-        n = numbers.get((site, leg.to), 0) + 1
-        numbers[(site, leg.to)] = n
-        plan.crates.append(
-            PlanCrate(
-                origin=site,
-                destination=leg.to,
-                number=n,
-                barcodes=[barcode],
-                shipment=leg.shipment,
-                routed=True,
+        for barcodes in leg.packed(site):
+            n = numbers.get((site, leg.to), 0) + 1
+            numbers[(site, leg.to)] = n
+            plan.crates.append(
+                PlanCrate(
+                    origin=site,
+                    destination=leg.to,
+                    number=n,
+                    barcodes=list(barcodes),
+                    shipment=leg.shipment,
+                    routed=True,
+                )
             )
-        )
 
 
 def dispatch(session: Session, day: dt.date, hub: str) -> RoutePlan:

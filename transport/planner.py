@@ -10,12 +10,15 @@ to take out; leaving a shipment for another day costs two hours, times (1 + prio
 (1 + age / 2) — so an old or urgent shipment is worth a long detour, and nothing is dropped while
 there is room.
 
-"Any copy" transfers (several sites hold a copy on the shelf) become one shipment each, of one
-crate, whose pickup is a choice among the served candidate sites (a disjunction in the model): the
-solver collects the copy where the van passes anyway.  `chosen_copies` reads the choice back from
-the solution.  A site that is not served today (weekly pattern, closure, holiday) is never a
-pickup candidate nor a destination; the hub stands in for a closed destination.  When the depot
-itself is not served nothing moves.
+"Any copy" transfers (several sites hold a copy on the shelf) travel as shipments whose pickup is
+a choice among the served candidate sites (a disjunction in the model): the solver collects the
+copy where the van passes anyway.  Items whose candidates are the same sites and whose leg ends at
+the same site share one shipment packed into crates like any leg (a class set of twenty copies is
+one or a few crates, not twenty): whichever site the van calls at, every item of the group has a
+copy there, because two open transfers never list the same copy (`transport.requests`).
+`chosen_copies` reads the choice back from the solution.  A site that is not served today
+(weekly pattern, closure, holiday) is never a pickup candidate nor a destination; the hub stands
+in for a closed destination.  When the depot itself is not served nothing moves.
 """
 
 from __future__ import annotations
@@ -72,12 +75,24 @@ class AnyCopyItem:
 
 @dataclass(frozen=True)
 class AnyCopyLeg:
-    """Today's leg of an any-copy item: its shipment goes from one of `sites` to `to`."""
+    """Today's leg of any-copy items with the same candidate sites and the same end: one shipment
+    of `crates` crates from one of `sites` to `to`, `per_crate` books to a crate."""
 
-    item: AnyCopyItem
+    items: tuple[AnyCopyItem, ...]
     to: str
     shipment: str
     sites: tuple[str, ...]
+    per_crate: int = 1
+
+    @property
+    def crates(self) -> int:
+        return -(-len(self.items) // self.per_crate)
+
+    def packed(self, site: str) -> list[tuple[str, ...]]:
+        """The barcodes collected at `site`, crate by crate, most urgent first (as `pack`)."""
+        ordered = sorted(self.items, key=lambda i: (-i.priority, -i.age, i.ref))
+        codes = [dict(i.candidates)[site] for i in ordered]
+        return [tuple(codes[k : k + self.per_crate]) for k in range(0, len(codes), self.per_crate)]
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,7 @@ def build_day(
         served = set()  # the depot is closed: no van leaves it today
     legs, waiting = legs_for_day(items, served, fleet.hub)
     crates = pack(legs, fleet.books_per_crate)
-    any_legs, any_waiting = any_copy_legs(any_copy, served, fleet.hub)
+    any_legs, any_waiting = any_copy_legs(any_copy, served, fleet.hub, fleet.books_per_crate)
     ships = shipments(crates) + [any_copy_shipment(leg) for leg in any_legs]
     used = sorted(
         {fleet.depot, *(p for s in ships for p in s.pickup_sites), *(s.delivery for s in ships)},
@@ -161,39 +176,53 @@ def build_day(
 
 
 def any_copy_legs(
-    items: Sequence[AnyCopyItem], served: set[str], hub: str
+    items: Sequence[AnyCopyItem], served: set[str], hub: str, per_crate: int = 1
 ) -> tuple[list[AnyCopyLeg], list[AnyCopyItem]]:
-    """Today's leg of each any-copy item, or it waits.
+    """Today's legs of the any-copy items, grouped by (candidate sites, end); the rest wait.
 
-    The leg ends at the destination when it is served, else at the hub (on the next service
-    day the copy goes on from there).  Candidates are the served sites other than that end.  An
-    item with a copy already at the hub while its destination is closed waits: that copy goes
-    straight from the hub later, so no other copy is fetched.
+    An item's leg ends at its destination when that is served, else at the hub (on the next
+    service day the copy goes on from there).  Its candidates are the served sites other than
+    that end.  An item with a copy already at the hub while its destination is closed waits:
+    that copy goes straight from the hub later, so no other copy is fetched.
     """
-    legs, waiting = [], []
+    if per_crate < 1:
+        raise ValueError("books_per_crate must be >= 1")
+    groups: dict[tuple[tuple[str, ...], str], list[AnyCopyItem]] = {}
+    waiting = []
     for it in items:
         to = it.destination if it.destination in served else hub if hub in served else None
         held = {site for site, _ in it.candidates}
         if to is None or it.destination in held or (to == hub and hub in held):
             waiting.append(it)
             continue
-        sites = tuple(site for site, _ in it.candidates if site in served and site != to)
+        sites = tuple(sorted(site for site in held if site in served and site != to))
         if not sites:
             waiting.append(it)
             continue
-        legs.append(AnyCopyLeg(it, to, f"{it.ref}>{to}", sites))
+        groups.setdefault((sites, to), []).append(it)
+    legs = []
+    for (sites, to), members in sorted(groups.items()):
+        first = min(members, key=lambda i: _ref_order(i.ref)).ref
+        name = first if len(members) == 1 else f"{first}+{len(members) - 1}"
+        legs.append(AnyCopyLeg(tuple(members), to, f"{name}>{to}", sites, per_crate))
     return legs, waiting
 
 
+def _ref_order(ref: str) -> tuple[int, str]:
+    """Transfer refs ("T12") by number, so a group is named after its oldest transfer."""
+    digits = ref.lstrip("T")
+    return (int(digits), ref) if digits.isdigit() else (0, ref)
+
+
 def any_copy_shipment(leg: AnyCopyLeg) -> Shipment:
-    """One crate, collected at whichever candidate site the solver picks."""
+    """The group's crates, collected at whichever candidate site the solver picks."""
     return Shipment(
         id=leg.shipment,
         pickup=leg.sites[0],
         delivery=leg.to,
-        size=1,
-        priority=leg.item.priority,
-        age=leg.item.age,
+        size=leg.crates,
+        priority=max(i.priority for i in leg.items),
+        age=max(i.age for i in leg.items),
         alternatives=leg.sites[1:],
     )
 
@@ -210,5 +239,6 @@ def chosen_copies(dp: DayProblem, solution: Solution) -> dict[str, tuple[str, st
     for leg in dp.any_legs:
         site = pickup_at.get(leg.shipment)
         if site is not None:
-            out[leg.item.ref] = (site, dict(leg.item.candidates)[site])
+            for item in leg.items:
+                out[item.ref] = (site, dict(item.candidates)[site])
     return out

@@ -6,9 +6,12 @@ the merge has not clustered (cluster_id NULL) is its own cluster, addressed as
 
 The rule, in order:
 
-1. Candidates are copies on the shelf (`status == "on_shelf"`) at a configured site, and not
-   already the item of another open transfer.
-2. If such a copy is on the shelf at the destination already, nothing is created
+1. Candidates are copies on the shelf (`status == "on_shelf"`) at a configured site, neither
+   the item of another open transfer nor listed by an open "any copy" transfer still waiting
+   for its pickup — so twenty requests for a class set list twenty different copies, and the
+   planner can pack transfers that share candidate sites into one crate.
+2. If a copy is on the shelf at the destination already (one listed by an any-copy transfer
+   counts: it is there for the taking), nothing is created
    (`AlreadyThere`): the reader can have that one.
 3. One copy per site is kept (the lowest barcode, so the choice is repeatable).
 4. Copies at one site only: an item transfer of that copy from that site.  Copies at several
@@ -128,6 +131,16 @@ def copies_query(records: Sequence[int]) -> Select[str, str]:
     )
 
 
+def listed_copies(session: Session) -> set[str]:
+    """Barcodes listed as candidates by open any-copy transfers whose copy has not left yet."""
+    lists = session.scalars(
+        select(Transfer.candidates).where(
+            Transfer.status == "open", Transfer.any_copy.is_(True), Transfer.at_site.is_(None)
+        )
+    )
+    return {barcode for pairs in lists for _, barcode in pairs or []}
+
+
 def choose(copies: Sequence[Copy], to_site: str) -> tuple[Copy | None, list[Copy]]:
     """Apply the rule: (a copy already at the destination, one candidate per other site)."""
     here = next((c for c in copies if c.site == to_site), None)
@@ -161,7 +174,9 @@ def request_copy(
     if not records:
         raise UnknownCluster(cluster, to_site, f"Fant ingen post med klynge {cluster!r}.")
     copies = [Copy(site, barcode) for site, barcode in session.execute(copies_query(records))]
-    here, candidates = choose(copies, to_site)
+    here, _ = choose(copies, to_site)
+    listed = listed_copies(session)
+    _, candidates = choose([c for c in copies if c.barcode not in listed], to_site)
     if here is not None:
         raise AlreadyThere(cluster, to_site, here.barcode)
     if not candidates:

@@ -36,6 +36,8 @@ HOLDINGS = {
     ("public", "300", "c2", "w1"): [("C1", "SKA", "on_shelf")],
     ("public", "400", None, None): [("D1", "BEK", "on_shelf")],
     ("public", "500", "c5", None): [("E1", "SKA", "on_loan")],
+    ("public", "600", "c6", "w6"): [("F1", "BEK", "on_shelf"), ("F2", "BEK", "on_shelf"),
+                                     ("F3", "SAN", "on_shelf"), ("F4", "SAN", "on_shelf")],
 }  # fmt: skip
 
 
@@ -216,3 +218,57 @@ def test_any_copy_crate_is_on_the_route_sheet_and_labelled(
     label_text = "".join(page.extract_text() for page in PdfReader(labels).pages)
     assert sheet_text.count(crate_id) == 2  # picked up at the chosen site, dropped at SKA
     assert crate_id in label_text and str(barcode) in label_text
+
+
+def test_requests_never_list_one_copy_twice(
+    catalogue: Path, session_factory: sessionmaker[Session]
+) -> None:
+    """A second request for the same title lists other copies than the first: c1 has A1 (BEK),
+    A2 and B1 (SAN) on the shelf, so the first lists A1 and A2, the second can only have B1
+    (an item transfer), and a third finds nothing left."""
+    with session_factory.begin() as s:
+        first = request_copy(s, "c1", "SKA")
+        second = request_copy(s, "c1", "SKA")
+        assert first.candidates == [["BEK", "A1"], ["SAN", "A2"]]
+        assert (second.any_copy, second.from_site, second.barcode) == (False, "SAN", "B1")
+        with pytest.raises(NoCopyAvailable):
+            request_copy(s, "c1", "SKA")
+
+
+def test_requests_sharing_candidate_sites_travel_in_one_crate(
+    catalogue: Path, session_factory: sessionmaker[Session]
+) -> None:
+    """Two requests for c6 (two copies at BEK, two at SAN) to SKA are one shipment: the van
+    collects both at one site, in one crate holding two different copies, and the transfers
+    name those copies."""
+    for _ in range(2):
+        assert _run(catalogue, transfers, "request", "c6", "--to", "SKA")[0] == 0
+    code, out = _run(catalogue, routes, "plan", "--date", MONDAY, "--time-limit", "1")
+    assert code == 0, out
+    with session_factory() as s:
+        (crate,) = s.scalars(select(PlanCrate).where(PlanCrate.destination == "SKA")).all()
+        t1, t2 = s.get(Transfer, 1), s.get(Transfer, 2)
+        assert t1 is not None and t2 is not None
+        assert crate.shipment == "T1+1>SKA" and crate.routed
+        assert t1.from_site == t2.from_site == crate.origin
+        assert sorted(crate.barcodes) == sorted([t1.barcode, t2.barcode])
+        assert len(set(crate.barcodes)) == 2
+
+
+def test_planning_hands_an_old_overlapping_candidate_to_one_transfer_only(
+    catalogue: Path, session_factory: sessionmaker[Session]
+) -> None:
+    """Transfers stored before requests kept candidates apart may list the same copy: planning
+    offers it to the older transfer only, and a copy claimed by an item transfer to none."""
+    import datetime as dt
+
+    from transport.plan_store import pending_any_copy
+
+    with session_factory.begin() as s:
+        for cands in ([["BEK", "F1"], ["SAN", "F3"]], [["BEK", "F1"], ["SAN", "F4"]]):
+            s.add(Transfer(to_site="SKA", reason="class_set", any_copy=True, candidates=cands))
+        s.add(Transfer(to_site="SKA", reason="manual", barcode="F4", from_site="SAN"))
+    with session_factory() as s:
+        items, notes = pending_any_copy(s, dt.date.fromisoformat(MONDAY))
+    assert [(i.ref, i.candidates) for i in items] == [("T1", (("BEK", "F1"), ("SAN", "F3")))]
+    assert notes == ["overføring 2: ingen av eksemplarene står lenger på hylla"]

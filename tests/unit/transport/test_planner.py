@@ -137,3 +137,30 @@ def _line_matrix(
 ) -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]:
     m = HaversineProvider().matrix([(s.lat, s.lon) for s in sites])
     return m.durations, m.distances
+
+
+def test_any_copy_items_sharing_candidate_sites_share_crates() -> None:
+    """Five requests with copies at FAR and HOV for BEK are one shipment of two crates (three
+    books to a crate); a request with other candidates is its own shipment.  Wherever the van
+    collects the group, each request gets its own copy from that site, most urgent first."""
+    group = [
+        AnyCopyItem(f"T{k}", (("HOV", f"h-{k}"), ("FAR", f"f-{k}")), "BEK", priority=k % 2)
+        for k in range(1, 6)
+    ]
+    other = AnyCopyItem("T9", (("FAR", "f-9"),), "BEK")
+    legs, waiting = any_copy_legs([*group, other], {"SAN", "HOV", "BEK", "FAR"}, "SAN", 3)
+    assert waiting == []
+    assert [(leg.shipment, leg.sites, leg.crates) for leg in legs] == [
+        ("T9>BEK", ("FAR",), 1),
+        ("T1+4>BEK", ("FAR", "HOV"), 2),
+    ]
+    assert legs[1].packed("HOV") == [("h-1", "h-3", "h-5"), ("h-2", "h-4")]
+    day, sol = _solve_line(LINE, [*group, other])
+    sizes = {s.id: (s.size, s.pickup_sites) for s in day.problem.shipments}
+    assert sizes == {"T9>BEK": (1, ("FAR",)), "T1+4>BEK": (2, ("FAR", "HOV"))}
+    chosen = chosen_copies(day, sol)
+    assert chosen["T9"] == ("FAR", "f-9")
+    (site,) = {chosen[f"T{k}"][0] for k in range(1, 6)}
+    assert sorted(chosen[f"T{k}"][1] for k in range(1, 6)) == [
+        f"{site[0].lower()}-{k}" for k in range(1, 6)
+    ]
