@@ -28,10 +28,13 @@ import gc
 import hashlib
 import logging
 import multiprocessing as mp
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 from catalog.match import (
@@ -304,17 +307,27 @@ def _components(
             x = nxt
         return root
 
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-
     edge_list = list(edges)
     join_list = list(joins)
-    for e in edge_list:
-        union(e[0], e[1])
-    for i, j in join_list:
-        union(i, j)
+    get = parent.get
+    # Union, inline (a million edges on a full re-cluster): each root is the smallest index of
+    # its tree, and the endpoints are pointed at their roots, which keeps the trees shallow.
+    ends: Iterable[tuple[int, int]] = chain(((e[0], e[1]) for e in edge_list), join_list)
+    for i, j in ends:
+        ri = i
+        while (p := get(ri, ri)) != ri:
+            ri = p
+        if ri != i:
+            parent[i] = ri
+        rj = j
+        while (p := get(rj, rj)) != rj:
+            rj = p
+        if rj != j:
+            parent[j] = rj
+        if ri < rj:
+            parent[rj] = ri
+        elif rj < ri:
+            parent[ri] = rj
     comps: dict[int, _Component] = {}
     comp_of: dict[int, _Component] = {}  # every record of an edge or join is a member
     for x in members:
@@ -354,34 +367,107 @@ PARALLEL_MIN_RECORDS = 10_000
 SHARD_RECORDS = 1_000_000
 
 
-def _shard_edges(keys: Sequence[MatchKey], shard: int, shards: int) -> tuple[list[_Edge], int]:
-    """Compare one shard of the candidate pairs; returns (work-level edges, pairs compared)."""
-    edges: list[_Edge] = []
+class _Edges:
+    """Work-level edges held compactly while pairs are compared: the two indices in machine-word
+    arrays and the decision as a number into the few distinct `Decision`s (`compare` interns
+    them). An edge tuple with its two index objects costs about 130 bytes, this 18; on a
+    million records a comparing process holds a million edges, and a child sends them back
+    pickled, which for arrays is a copy of their bytes."""
+
+    __slots__ = ("first", "second", "decision", "decisions", "_number")
+
+    def __init__(self) -> None:
+        self.first = array("q")
+        self.second = array("q")
+        self.decision = array("H")
+        self.decisions: list[Decision] = []
+        self._number: dict[int, int] = {}
+
+    def __getstate__(self) -> tuple[array[int], array[int], array[int], list[Decision]]:
+        return (self.first, self.second, self.decision, self.decisions)
+
+    def __setstate__(
+        self, state: tuple[array[int], array[int], array[int], list[Decision]]
+    ) -> None:
+        self.first, self.second, self.decision, self.decisions = state
+        self._number = {}
+
+    def add(self, i: int, j: int, d: Decision) -> None:
+        # By identity: `compare` interns its decisions, and hashing one hashes its enums in
+        # Python; `decisions` keeps each alive, so an id is never reused meanwhile.
+        number = self._number.get(id(d))
+        if number is None:
+            number = self._number[id(d)] = len(self.decisions)
+            self.decisions.append(d)
+        self.first.append(i)
+        self.second.append(j)
+        self.decision.append(number)
+
+    def tuples(self) -> Iterator[_Edge]:
+        """The edges as (i, j, decision)."""
+        return zip(
+            self.first, self.second, map(self.decisions.__getitem__, self.decision), strict=True
+        )
+
+
+def _shard_edges(
+    keys: Sequence[MatchKey],
+    shard: int,
+    shards: int,
+    families: Sequence[int] | None = None,
+    sharded: Sequence[int] | None = None,
+    seen: set[int] | None = None,
+) -> tuple[_Edges, int]:
+    """Compare one shard of the candidate pairs (of `families`, default all; see
+    `iter_candidate_pairs`); returns (work-level edges, pairs compared). `seen` receives every
+    pair compared."""
+    edges = _Edges()
+    add = edges.add
     compared = 0
     match = Verdict.MATCH
-    for i, j in iter_candidate_pairs(keys, shard=shard, shards=shards):
+    pairs = iter_candidate_pairs(
+        keys, shard=shard, shards=shards, families=families, sharded=sharded, seen=seen
+    )
+    for i, j in pairs:
         compared += 1
         d = compare(keys[i], keys[j])
         if d.work is match:
-            edges.append((i, j, d))
+            add(i, j, d)
     return edges, compared
 
 
-def _forked_shard(args: tuple[int, int]) -> tuple[list[_Edge], int]:
-    return _shard_edges(_FORKED_KEYS, *args)
+# How a parallel comparison is split between this process and one forked child. The title +
+# author family makes most of the pairs, the others most of the blocks, and after comparing
+# this process still has to cluster the components alone; so this process takes half of the
+# title + author pairs (shard 0 of 2) and the title + year family, the child the other half
+# with every other family. The child skips the pairs either half of the title + author family
+# makes (`_family_mates`), so it finds few pairs besides its half and sends back little. On a
+# million generated records the child's CPU time is the longer by about a fifth; giving this
+# process the identifier family as well evens them out, but its set of pairs seen then raises
+# the sampled footprint of the two from 1.82 to 1.89 GiB, too close to the 2 GiB budget.
+_SPLIT = 2
+_HERE_FAMILIES = (1, 2)
+_CHILD_FAMILIES = (0, 1, 3, 4, 5, 6, 7)
+_SHARDED_FAMILIES = (1,)
+
+
+def _forked_rest(_: None) -> tuple[_Edges, int]:
+    return _shard_edges(_FORKED_KEYS, 1, _SPLIT, _CHILD_FAMILIES, _SHARDED_FAMILIES)
 
 
 def _edges(keys: Sequence[MatchKey], workers: int) -> tuple[list[_Edge], int]:
-    """Every work-level edge, comparing in `workers` processes when the platform can fork.
+    """Every work-level edge, comparing in two processes when `workers` > 1 and the platform
+    can fork.
 
-    Pair comparison is most of a full re-cluster and every pair is independent, so the pairs
-    are split by their smaller index (`iter_candidate_pairs(shard=...)`) and the edge lists
-    concatenated. The result does not depend on the split: components and the order edges are
-    followed in are derived from the edges themselves (`_components`, `_cluster_component`).
-    Fork, not spawn: the children read the parent's keys in place. In place is not free:
-    reading an object writes its reference count, so each child ends up copying most of the
-    pages the keys live on (on a million records, about 3.7 GB in all against 1.6 GB in one
-    process). Parallel comparison buys time with memory; the default is one process.
+    Blocking and comparing are most of a full re-cluster. Split by the smaller index of a
+    pair, every process would still build every block, and building blocks costs as much as
+    comparing; so the split is mostly by block family instead (`_SPLIT`): this process
+    blocks and compares its share while one forked child does the rest, and the child's
+    edges that this process also found are dropped. The result does not depend on the split:
+    components and the order edges are followed in are derived from the edges themselves
+    (`_components`, `_cluster_component`). Fork, not spawn: the child reads the parent's keys
+    in place. In place is not free: reading an object writes its reference count, so the child
+    copies the pages of the keys it reads (on a million records about 0.7 GB more in all).
     """
     global _FORKED_KEYS
     if workers <= 1 or len(keys) < PARALLEL_MIN_RECORDS or "fork" not in mp.get_all_start_methods():
@@ -392,25 +478,29 @@ def _edges(keys: Sequence[MatchKey], workers: int) -> tuple[list[_Edge], int]:
         compared = 0
         for shard in range(shards):
             part, n = _shard_edges(keys, shard, shards)
-            edges.extend(part)
+            edges.extend(part.tuples())
             compared += n
         return edges, compared
     _FORKED_KEYS = keys
     try:
-        pool = mp.get_context("fork").Pool(workers)
-        try:
-            parts = pool.map(_forked_shard, [(w, workers) for w in range(workers)], chunksize=1)
-        finally:
-            pool.close()
-            pool.join()
+        pool = mp.get_context("fork").Pool(1)
     finally:
         _FORKED_KEYS = ()
-    edges = []
-    compared = 0
-    for part, n in parts:
-        edges.extend(part)
-        compared += n
-    return edges, compared
+    try:
+        theirs = pool.apply_async(_forked_rest, (None,))
+        pool.close()
+        seen: set[int] = set()
+        mine, compared = _shard_edges(keys, 0, _SPLIT, _HERE_FAMILIES, _SHARDED_FAMILIES, seen)
+        theirs_done, their_compared = theirs.get()
+    finally:
+        pool.terminate()
+        pool.join()
+    n = len(keys)
+    edges = list(mine.tuples())
+    del mine
+    # A pair both processes compared got the same decision in both: keep this one's edge.
+    edges.extend(e for e in theirs_done.tuples() if e[0] * n + e[1] not in seen)
+    return edges, compared + their_compared
 
 
 @contextmanager
@@ -436,7 +526,8 @@ def cluster_full(
 ) -> Assignment:
     """Cluster every record from scratch (`bokflyt merge --full`).
 
-    `workers` > 1 compares candidate pairs in that many forked processes (same result).
+    `workers` > 1 compares candidate pairs in this process and a forked one (same result;
+    more than two processes are not used, see `_edges`).
     The cycle collector is paused meanwhile (`collector_paused`).
     """
     with collector_paused():
@@ -455,9 +546,8 @@ def _cluster_full(
     joins = _join_indices(overrides, index)
     del index
     linked = {i for jn in joins for i in jn}
-    for e in edges:
-        linked.add(e[0])
-        linked.add(e[1])
+    linked.update(map(itemgetter(0), edges))
+    linked.update(map(itemgetter(1), edges))
     result: Assignment = {}
     for comp in _components(sorted(linked), edges, joins):
         for x, placement in _cluster_component(comp, keys, overrides).items():

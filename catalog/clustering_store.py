@@ -17,6 +17,7 @@ Errors::
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from array import array
@@ -26,7 +27,8 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, Text, bindparam, delete, insert, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from catalog.cluster import (
@@ -95,18 +97,37 @@ def parse_key(text: str) -> Key:
 
 def _bib(source: str, row: Any) -> BibRecord:
     """The BibRecord of one row: from `data`, or from the indexed columns when it is missing."""
-    if row.data:
-        rec = record_from_dict(row.data)
-        if rec.key != (source, row.record_id):
-            rec = BibRecord(**{**_fields(rec), "source": source, "record_id": row.record_id})
+    return _record_of(source, row.record_id, row.title, row.main_author, row.year, row.data)
+
+
+def _record_of(
+    source: str,
+    record_id: str,
+    title: str,
+    main_author: str | None,
+    year: int | None,
+    data: dict[str, Any] | None,
+) -> BibRecord:
+    if data:
+        rec = record_from_dict(data)
+        if rec.key != (source, record_id):
+            rec = BibRecord(**{**_fields(rec), "source": source, "record_id": record_id})
         return rec
     return BibRecord(
-        source=source,
-        record_id=row.record_id,
-        title=row.title,
-        main_author=row.main_author,
-        year=row.year,
+        source=source, record_id=record_id, title=title, main_author=main_author, year=year
     )
+
+
+# What `load_keys` hands the keying: source name, 001, title, main author, year, and `data`
+# still as JSON text.
+_RawRow = tuple[str, str, str, str | None, int | None, str | None]
+
+
+def _decode_raw(raw: _RawRow) -> BibRecord:
+    """The BibRecord of a `_RawRow`, decoded in whichever process keys it (`load_keys`)."""
+    source, record_id, title, main_author, year, text = raw
+    data = json.loads(text) if text is not None else None
+    return _record_of(source, record_id, title, main_author, year, data)
 
 
 def _fields(rec: BibRecord) -> dict[str, Any]:
@@ -132,7 +153,14 @@ def _live_rows(session: Session) -> Any:
     per row as decoding the record itself."""
     return session.connection().execute(
         select(
-            *_record_columns(),
+            Source.name,
+            SourceRecord.id,
+            SourceRecord.record_id,
+            SourceRecord.title,
+            SourceRecord.main_author,
+            SourceRecord.year,
+            # As text: the keying processes parse it (`_decode_raw`), not this one.
+            sql_cast(SourceRecord.data, Text).label("data"),
             SourceRecord.updated_at,
             SourceRecord.cluster_id,
             SourceRecord.work_id,
@@ -194,17 +222,17 @@ def load_keys(session: Session, workers: int = 1) -> _Loaded:
     loaded = _Loaded()
     versions: dict[datetime | None, datetime | None] = {}
 
-    def records() -> Iterator[BibRecord]:
+    def records() -> Iterator[_RawRow]:
         # Row data is kept as the records stream out; keys come back in the same order.
         for row in _live_rows(session):
             loaded.pks.append(row.id)
             loaded.versions.append(versions.setdefault(row.updated_at, row.updated_at))
             loaded.clusters.append(_id_number(row.cluster_id, "m-"))
             loaded.works.append(_id_number(row.work_id, "w-"))
-            yield _bib(row.name, row)
+            yield (row.name, row.record_id, row.title, row.main_author, row.year, row.data)
 
     with collector_paused():
-        loaded.keys.extend(match_keys(records(), workers=workers))
+        loaded.keys.extend(match_keys(records(), workers=workers, decode=_decode_raw))
     return loaded
 
 
@@ -266,9 +294,10 @@ def run_merge(
     write the assignment back. Does not commit.
 
     `key_workers` > 1 keys the records in that many processes (`catalog.match.match_keys`;
-    memory stays one process's). `workers` > 1 lets a full re-cluster compare candidate pairs
-    in that many forked processes (`catalog.cluster.cluster_full`; about twice the memory).
-    Neither changes the result.
+    memory stays one process's; rows are decoded there too). `workers` > 1 lets a full
+    re-cluster compare candidate pairs in this process and a forked one
+    (`catalog.cluster.cluster_full`; the child copies the pages of the keys it reads, about
+    half again the memory). Neither changes the result.
     """
     started = time.perf_counter()
     loaded = load_keys(session, key_workers)

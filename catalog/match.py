@@ -35,20 +35,20 @@ Rules, in the order `compare` applies them (the rule name is what `merge explain
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import multiprocessing as mp
-import operator
+import pickle
 import re
 import sys
 from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from multiprocessing.pool import AsyncResult
-from typing import Any
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar, overload
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio, token_set_ratio
@@ -77,6 +77,7 @@ from catalog.records import BibRecord
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
+_T = TypeVar("_T")
 
 # Blocks larger than this are not compared pairwise (a title like "dikt" by nobody); they are
 # logged, and their records can still meet through their other, narrower blocks.
@@ -188,6 +189,11 @@ def _title_fields(
     return sys.intern(title), subtitle, part
 
 
+# Years and page counts, one int object per value: past 256 every int is an object of its
+# own, and a million keys would hold a million copies of a few thousand numbers.
+_NUMBERS: dict[int | None, int | None] = {}
+
+
 def clear_title_cache() -> None:
     """Drop the memoised title fields (with `catalog.normalize.clear_caches`, after keying)."""
     _title_fields.cache_clear()
@@ -195,6 +201,25 @@ def clear_title_cache() -> None:
 
 def match_key(rec: BibRecord) -> MatchKey:
     """Normalise one record for matching (pure; the only place a BibRecord is read)."""
+    return _make_key(_key_fields_of(rec))
+
+
+_SETTERS = tuple(getattr(MatchKey, name).__set__ for name in MatchKey.__slots__)
+
+
+def _make_key(values: Sequence[Any], new: Any = object.__new__) -> MatchKey:
+    """`MatchKey(*values)`, filling the slots directly: the frozen dataclass's `__init__` sets
+    each of its twenty fields through `object.__setattr__`, a third slower, and a full
+    re-cluster makes a million keys in one process."""
+    key: MatchKey = new(MatchKey)
+    for set_slot, value in zip(_SETTERS, values, strict=True):
+        set_slot(key, value)
+    return key
+
+
+def _key_fields_of(rec: BibRecord) -> tuple[Any, ...]:
+    """The fields of `match_key(rec)`, in slot order: a keying process sends these back, and
+    need not build the key itself."""
     title, subtitle, part = _title_fields(rec.title, rec.subtitle, rec.part_number)
     own: set[str] = set()
     linked: set[str] = set()
@@ -238,27 +263,28 @@ def match_key(rec: BibRecord) -> MatchKey:
     own_t = tuple(sorted(own))
     author = normalize_author(rec.main_author)
     full = f"{title} {subtitle}" if subtitle else title
-    return MatchKey(
-        key=(sys.intern(rec.source), rec.record_id),
-        title=title,
-        subtitle=subtitle,
-        part=part,
-        part_name=normalize_text(rec.part_name),
-        author=author,
-        other_authors=other_authors,
-        isbns=own_t,
-        linked_isbns=own_t if linked == own else tuple(sorted(linked)),
-        other_ids=tuple(sorted(others)),
-        year=rec.year,
-        edition=normalize_edition(rec.edition),
-        fmt=fmt,
-        pages=pages(rec.extent),
-        publisher=sys.intern(normalize_publisher(rec.publisher)),
-        series_numbers=_series_numbers(rec.series),
-        language=sys.intern((rec.language or "").strip().lower()[:3]),
-        full_title=full,
-        title_digits=tuple(_DIGITS.findall(full)),
-        surname=sys.intern(author.block_key) if author else "",
+    n_pages = pages(rec.extent)
+    return (  # in the order of `MatchKey.__slots__`
+        (sys.intern(rec.source), rec.record_id),  # key
+        title,  # title
+        subtitle,  # subtitle
+        part,  # part
+        normalize_text(rec.part_name),  # part_name
+        author,  # author
+        other_authors,  # other_authors
+        own_t,  # isbns
+        own_t if linked == own else tuple(sorted(linked)),  # linked_isbns
+        tuple(sorted(others)),  # other_ids
+        _NUMBERS.setdefault(rec.year, rec.year),  # year
+        normalize_edition(rec.edition),  # edition
+        fmt,  # fmt
+        _NUMBERS.setdefault(n_pages, n_pages),  # pages
+        sys.intern(normalize_publisher(rec.publisher)),  # publisher
+        _series_numbers(rec.series),  # series_numbers
+        sys.intern((rec.language or "").strip().lower()[:3]),  # language
+        full,  # full_title
+        tuple(_DIGITS.findall(full)),  # title_digits
+        sys.intern(author.block_key) if author else "",  # surname
     )
 
 
@@ -267,12 +293,11 @@ def match_key(rec: BibRecord) -> MatchKey:
 # Keys come back from a keying process as plain tuples of their fields, in slot order: a tuple
 # pickles in half the time of a slotted dataclass and unpickles in a fifth.
 _KEY_FIELDS = MatchKey.__slots__
-_fields_of = operator.attrgetter(*_KEY_FIELDS)
 
 
 def _key_fields(records: list[BibRecord]) -> list[tuple[Any, ...]]:
     """In a keying process: the match keys of `records` as tuples of their fields."""
-    return [_fields_of(match_key(r)) for r in records]
+    return list(map(_key_fields_of, records))
 
 
 # The fields `match_key` interns (besides the source in `key`): titles, publishers, languages
@@ -284,64 +309,160 @@ _KEY_FIELD = _KEY_FIELDS.index("key")
 # Author headings repeat as well: `normalize_author` is memoised, so the keys made here share
 # one AuthorName per heading, and keys from another process are made to share them likewise.
 _SHARED_FIELDS = tuple(_KEY_FIELDS.index(f) for f in ("author", "other_authors"))
+_NUMBER_FIELDS = tuple(_KEY_FIELDS.index(f) for f in ("year", "pages"))
 
 
 def _from_fields(fields: tuple[Any, ...], shared: dict[Any, Any]) -> MatchKey:
     """A key rebuilt from `_key_fields`, its strings interned again as `match_key` interns them
-    (unpickled strings are new objects) and its author headings taken from `shared`, so it
-    holds no more memory than a key made here."""
+    (unpickled strings are new objects), its author headings taken from `shared` and its
+    numbers from `_NUMBERS`, so it holds no more memory than a key made here."""
     values = list(fields)
     for i in _INTERNED_FIELDS:
         values[i] = sys.intern(values[i])
     for i in _SHARED_FIELDS:
         values[i] = shared.setdefault(values[i], values[i])
+    for i in _NUMBER_FIELDS:
+        values[i] = _NUMBERS.setdefault(values[i], values[i])
     source, record_id = values[_KEY_FIELD]
     values[_KEY_FIELD] = (sys.intern(source), record_id)
-    return MatchKey(*values)
+    return _make_key(values)
+
+
+@overload
+def match_keys(
+    records: Iterable[BibRecord], workers: int = 1, chunk: int = 2_000
+) -> Iterator[MatchKey]: ...
+
+
+@overload
+def match_keys(
+    records: Iterable[_T],
+    workers: int = 1,
+    chunk: int = 2_000,
+    *,
+    decode: Callable[[_T], BibRecord],
+) -> Iterator[MatchKey]: ...
 
 
 def match_keys(
-    records: Iterable[BibRecord], workers: int = 1, chunk: int = 2_000
+    records: Iterable[Any],
+    workers: int = 1,
+    chunk: int = 2_000,
+    *,
+    decode: Callable[[Any], BibRecord] | None = None,
 ) -> Iterator[MatchKey]:
     """`match_key` of each record, in order; with `workers` > 1, chunks of records are keyed in
-    `workers` - 1 forked processes while this one keys its own share.
+    `workers` - 1 forked processes while this one keys its own share. With `decode`, the items
+    are something `decode` makes a record of (a database row, say), in whichever process keys
+    it: decoding is then shared out with the keying.
 
     Keying is a pure function of one record, so the work splits freely; only records and keys
     cross between processes (pickled), never the catalogue, so memory stays that of one
-    process plus a few chunks in flight. The parent keys one chunk in `workers`, which is what
-    the pickling of the others costs it.
+    process plus a few chunks in flight. Each round gives every keying process a chunk, keys
+    one here, then collects theirs in order (see `_keyed_rounds` for why by hand, not with a
+    `multiprocessing.Pool`).
     """
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
-        yield from map(match_key, records)
+        yield from map(match_key, records if decode is None else map(decode, records))
         return
-    it = iter(records)
-    shared: dict[Any, Any] = {}
-    with mp.get_context("fork").Pool(workers - 1) as pool:
-        pending: deque[AsyncResult[list[tuple[Any, ...]]] | list[MatchKey]] = deque()
-        turn = 0
-        while batch := list(islice(it, chunk)):
-            if turn % workers == 0:
-                pending.append([match_key(r) for r in batch])
-            else:
-                pending.append(pool.apply_async(_key_fields, (batch,)))
-            turn += 1
-            while len(pending) > 2 * workers:
-                yield from _done(pending.popleft(), shared)
-        while pending:
-            yield from _done(pending.popleft(), shared)
+    ctx = mp.get_context("fork")
+    conns: list[Connection] = []
+    procs: list[mp.process.BaseProcess] = []
+    try:
+        for _ in range(workers - 1):
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_keying_process, args=(there, decode), daemon=True)
+            proc.start()
+            there.close()
+            conns.append(here)
+            procs.append(proc)
+        yield from _keyed_rounds(iter(records), conns, chunk, decode)
+    finally:
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.send_bytes(b"")  # stop
+            conn.close()
+        for started in procs:
+            started.join(timeout=10)
+            if started.is_alive():
+                started.kill()
+                started.join()
 
 
-def _done(
-    part: AsyncResult[list[tuple[Any, ...]]] | list[MatchKey], shared: dict[Any, Any]
+def _keyed_rounds(
+    it: Iterator[Any],
+    conns: list[Connection],
+    chunk: int,
+    decode: Callable[[Any], BibRecord] | None,
 ) -> Iterator[MatchKey]:
-    if isinstance(part, list):
-        for k in part:  # the headings of keys made here are the ones to share
+    """The rounds of `match_keys`: every keying process is sent a chunk, this process keys the
+    next, and the processes' keys are collected in order, each process being sent its next
+    chunk as soon as its keys are read, before they are unpickled here.
+
+    By hand rather than with a `multiprocessing.Pool`: a pool pickles and unpickles in threads
+    of this process, which must win the interpreter lock from the keying here (the switch
+    interval is 5 ms), its result thread once for every pipeful (64 KiB) of a chunk's keys,
+    while the keying process that wrote them waits. Here the one thread reads a whole result
+    when it wants it, and no thread competes with the keying. One chunk at most is in flight
+    per process, and a process writes only after it has read its whole chunk, so neither side
+    can block the other for good. This process keys a smaller chunk than it sends (five
+    sixths): sending records and unpickling keys cost it time too.
+    """
+    shared: dict[Any, Any] = {}
+    dumps, loads, protocol = pickle.dumps, pickle.loads, pickle.HIGHEST_PROTOCOL
+    busy = []
+    for conn in conns:
+        if not (batch := list(islice(it, chunk))):
+            break
+        conn.send_bytes(dumps(batch, protocol))
+        busy.append(conn)
+    own_chunk = chunk - chunk // 6
+    while busy:
+        items = islice(it, own_chunk)
+        own = list(map(match_key, items if decode is None else map(decode, items)))
+        for k in own:  # the headings of keys made here are the ones to share
             shared.setdefault(k.author, k.author)
             shared.setdefault(k.other_authors, k.other_authors)
-        yield from part
-    else:
-        for fields in part.get():
-            yield _from_fields(fields, shared)
+        still = []
+        for conn in busy:
+            data = conn.recv_bytes()
+            if batch := list(islice(it, chunk)):
+                conn.send_bytes(dumps(batch, protocol))
+                still.append(conn)
+            ok, fields = loads(data)
+            if not ok:
+                raise fields
+            for f in fields:
+                yield _from_fields(f, shared)
+        busy = still
+        yield from own
+
+
+def _keying_process(conn: Connection, decode: Callable[[Any], BibRecord] | None) -> None:
+    """In a keying process: key each chunk of records received (decoded first with `decode`),
+    until an empty message."""
+    dumps, loads, protocol = pickle.dumps, pickle.loads, pickle.HIGHEST_PROTOCOL
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except EOFError:
+            return
+        if not data:
+            return
+        try:
+            items = loads(data)
+            out = dumps(
+                (True, _key_fields(items if decode is None else list(map(decode, items)))), protocol
+            )
+        except Exception as exc:  # raised again in the parent
+            try:
+                out = dumps((False, exc), protocol)
+            except Exception:
+                out = dumps((False, RuntimeError(repr(exc))), protocol)
+        try:
+            conn.send_bytes(out)
+        except OSError:  # the parent stopped reading
+            return
 
 
 # --- component comparisons ------------------------------------------------------------------
@@ -764,41 +885,52 @@ def _title_author_blocks(k: MatchKey) -> tuple[str, ...]:
     return (f"{head}\x1f{k.surname}", *(f"{head}\x1f{o.block_key}" for o in k.other_authors[:2]))
 
 
-def _title_year_blocks(k: MatchKey) -> tuple[str, ...]:
-    return () if k.year is None else (f"{_title_part(k)}\x1f{k.year}",)
+def _title_year_key(k: MatchKey) -> str | None:
+    return None if k.year is None else f"{_title_part(k)}\x1f{k.year}"
 
 
-# Block functions return tuples rather than yield: each runs once per record and family.
-def _author_year_head_blocks(k: MatchKey) -> tuple[str, ...]:
+# The families below give a record one block key or none: as a string or None (see
+# `BlockFamily.one`), not a tuple, as each runs once per record and family.
+def _author_year_head_key(k: MatchKey) -> str | None:
     if k.surname and k.year is not None and len(k.title) >= 5:
-        return (f"{k.surname}\x1f{k.year}\x1f{k.title[:3]}\x1e{k.part}",)
-    return ()
+        return f"{k.surname}\x1f{k.year}\x1f{k.title[:3]}\x1e{k.part}"
+    return None
 
 
-def _author_year_tail_blocks(k: MatchKey) -> tuple[str, ...]:
+def _author_year_tail_key(k: MatchKey) -> str | None:
     if k.surname and k.year is not None and len(k.title) >= 5:
-        return (f"{k.surname}\x1f{k.year}\x1f{k.title[-3:]}\x1e{k.part}",)
-    return ()
+        return f"{k.surname}\x1f{k.year}\x1f{k.title[-3:]}\x1e{k.part}"
+    return None
 
 
-def _author_year_ends_blocks(k: MatchKey) -> tuple[str, ...]:
+def _author_year_ends_key(k: MatchKey) -> str | None:
     if k.surname and k.year is not None and len(k.title) >= 5:
-        return (f"{k.surname}\x1f{k.year}\x1f{k.title[:2]}\x1f{k.title[-2:]}\x1e{k.part}",)
-    return ()
+        return f"{k.surname}\x1f{k.year}\x1f{k.title[:2]}\x1f{k.title[-2:]}\x1e{k.part}"
+    return None
 
 
-def _person_head_blocks(k: MatchKey) -> tuple[str, ...]:
+def _person_head_key(k: MatchKey) -> str | None:
     a = k.author
     if a is not None and a.forenames and len(k.title) >= 5:
-        return (f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[:3]}\x1e{k.part}",)
-    return ()
+        return f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[:3]}\x1e{k.part}"
+    return None
 
 
-def _person_tail_blocks(k: MatchKey) -> tuple[str, ...]:
+def _person_tail_key(k: MatchKey) -> str | None:
     a = k.author
     if a is not None and a.forenames and len(k.title) >= 5:
-        return (f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[-3:]}\x1e{k.part}",)
-    return ()
+        return f"{k.surname}\x1f{a.forenames[0][0]}\x1f{k.title[-3:]}\x1e{k.part}"
+    return None
+
+
+def _keys_of_one(one: Callable[[MatchKey], str | None]) -> Callable[[MatchKey], tuple[str, ...]]:
+    """`BlockFamily.keys` of a family whose records have one key or none."""
+
+    def keys(k: MatchKey) -> tuple[str, ...]:
+        key = one(k)
+        return () if key is None else (key,)
+
+    return keys
 
 
 def _authorless(k: MatchKey) -> bool:
@@ -817,6 +949,9 @@ class BlockFamily:
 
     keys: Callable[[MatchKey], tuple[str, ...]]
     opener: Callable[[MatchKey], bool] | None = None
+    # For a family that gives each record at most one key: that key or None, which builds the
+    # blocks of a million records without a tuple per record (`_family_blocks`).
+    one: Callable[[MatchKey], str | None] | None = None
 
     def pairs(self, a: MatchKey, b: MatchKey) -> bool:
         """Whether two records sharing a block of this family are a candidate pair."""
@@ -866,12 +1001,12 @@ def _people_differ(
 BLOCK_FAMILIES: tuple[BlockFamily, ...] = (
     BlockFamily(_identifier_blocks),
     BlockFamily(_title_author_blocks),
-    BlockFamily(_title_year_blocks, opener=_authorless),
-    BlockFamily(_author_year_head_blocks),
-    BlockFamily(_author_year_tail_blocks),
-    BlockFamily(_author_year_ends_blocks),
-    BlockFamily(_person_head_blocks),
-    BlockFamily(_person_tail_blocks),
+    BlockFamily(_keys_of_one(_title_year_key), opener=_authorless, one=_title_year_key),
+    BlockFamily(_keys_of_one(_author_year_head_key), one=_author_year_head_key),
+    BlockFamily(_keys_of_one(_author_year_tail_key), one=_author_year_tail_key),
+    BlockFamily(_keys_of_one(_author_year_ends_key), one=_author_year_ends_key),
+    BlockFamily(_keys_of_one(_person_head_key), one=_person_head_key),
+    BlockFamily(_keys_of_one(_person_tail_key), one=_person_tail_key),
 )
 
 
@@ -883,6 +1018,16 @@ def block_keys(k: MatchKey) -> list[tuple[int, str]]:
 def _family_blocks(keys: Sequence[MatchKey], family: BlockFamily) -> dict[str, list[int]]:
     """Block key → member indices in index order, each record once per block."""
     blocks: dict[str, list[int]] = {}
+    one = family.one
+    if one is not None:
+        for idx, key in enumerate(map(one, keys)):
+            if key is not None:
+                found = blocks.get(key)
+                if found is None:
+                    blocks[key] = [idx]
+                else:
+                    found.append(idx)
+        return blocks
     block_keys_of = family.keys
     for idx, k in enumerate(keys):
         for bk in block_keys_of(k):
@@ -894,12 +1039,40 @@ def _family_blocks(keys: Sequence[MatchKey], family: BlockFamily) -> dict[str, l
     return blocks
 
 
-def iter_candidate_pairs(
+# The family every record has a block of (title + author); see `_family_mates`.
+_TITLE_AUTHOR = 1
+
+
+def _family_mates(keys: Sequence[MatchKey], family: int) -> list[int]:
+    """Per record, a number that two records share only if they are members of one block of
+    `family` that is compared pairwise (2 to `MAX_BLOCK` members); records in no such block
+    get a number of their own.
+
+    A pair that met in such a block was a candidate there, under the same author filter, so
+    a later family need not look at it again. Most pairs of the typing-slip families are of
+    this kind (the same title by the same author shares every block), and telling them apart
+    by a list lookup costs less than the seen-set, whose lookups miss the cache on a million
+    records. A record in several blocks keeps the first; a pair across its others falls back
+    on the seen-set, so the shortcut only saves work and never drops a pair.
+    """
+    mates = [-1 - x for x in range(len(keys))]
+    for block, members in enumerate(_family_blocks(keys, BLOCK_FAMILIES[family]).values()):
+        if 1 < len(members) <= MAX_BLOCK:
+            for m in members:
+                if mates[m] < 0:
+                    mates[m] = block
+    return mates
+
+
+def iter_candidate_pairs(  # noqa: C901
     keys: Sequence[MatchKey],
     on_oversized: Callable[[str, int], None] | None = None,
     *,
     shard: int = 0,
     shards: int = 1,
+    families: Sequence[int] | None = None,
+    sharded: Sequence[int] | None = None,
+    seen: set[int] | None = None,
 ) -> Iterator[tuple[int, int]]:
     """Yield each index pair (i < j) that shares at least one block, once.
 
@@ -908,30 +1081,68 @@ def iter_candidate_pairs(
     With `shards` > 1 only the pairs whose smaller index is `shard` modulo `shards` are
     yielded: the shards are disjoint and together give every pair, so processes can compare
     one shard each without talking to one another.
+
+    With `families` (indices into `BLOCK_FAMILIES`, ascending) only the pairs of those
+    families are yielded: once each, and none that shares a pairwise-compared title + author
+    block (`_family_mates`) when that family comes earlier. With `sharded`, only those
+    families are split into shards, the others yielded whole. Two calls that split the
+    families or shards differently may both yield a pair; together they yield every pair.
+    `seen` receives each pair yielded, encoded as i * len(keys) + j (a caller's set, to drop
+    another call's repeats).
     """
     if not 0 <= shard < shards:
         raise ValueError(f"shard {shard} is not one of {shards}")
+    chosen = range(len(BLOCK_FAMILIES)) if families is None else families
     n_keys = len(keys)
-    births = [_born(k) for k in keys]
-    givens = [_given(k) for k in keys]
-    seen: set[int] = set()  # pairs encoded as i * n + j: cheaper to hold and hash than tuples
-    for family in BLOCK_FAMILIES:
+    who = _signatures(keys)
+    if seen is None:
+        seen = set()  # pairs encoded as i * n + j: cheaper to hold and hash than tuples
+    twin: list[int] | None = None  # `_family_mates` of the title + author family
+    if _TITLE_AUTHOR not in chosen and any(f > _TITLE_AUTHOR for f in chosen):
+        twin = _family_mates(keys, _TITLE_AUTHOR)
+    whole_shards = shards
+    for f in chosen:
+        family = BLOCK_FAMILIES[f]
         blocks = _family_blocks(keys, family)
         opener = family.opener
-        for bk, members in blocks.items():
+        shards = whole_shards if sharded is None or f in sharded else 1
+        part = shard if shards > 1 else 0
+        if f == _TITLE_AUTHOR:
+            twin = [-1 - x for x in range(n_keys)]
+        for block, (bk, members) in enumerate(blocks.items()):
             n = len(members)
             if n < 2:
                 continue
             if n > MAX_BLOCK:
-                if shard == 0:
+                if part == 0:
                     log.warning("block %r has %d records; not compared pairwise", bk, n)
                     if on_oversized is not None:
                         on_oversized(bk, n)
                 continue
+            if f == _TITLE_AUTHOR:
+                assert twin is not None
+                for m in members:
+                    if twin[m] < 0:
+                        twin[m] = block
+                ti = None
+            elif f > _TITLE_AUTHOR:
+                assert twin is not None
+                ti = twin
+                t0 = twin[members[0]]
+                if t0 >= 0 and all(twin[m] == t0 for m in members):
+                    continue  # every pair met in that title + author block
+            else:
+                ti = None
             if n == 2 and opener is None:  # the commonest block: one pair, checked directly
                 i, j = members
-                if (shards == 1 or i % shards == shard) and not _people_differ(
-                    births[i], births[j], givens[i], givens[j]
+                if ti is not None and ti[i] == ti[j]:
+                    continue
+                wi, wj = who[i], who[j]
+                if (shards == 1 or i % shards == part) and (
+                    wi is None
+                    or wj is None
+                    or wi is wj
+                    or not _people_differ(wi[0], wj[0], wi[1], wj[1])
                 ):
                     code = i * n_keys + j
                     if code not in seen:
@@ -943,11 +1154,11 @@ def iter_candidate_pairs(
                 opens = [opener(keys[m]) for m in members]
                 if not any(opens):
                     continue
-            mates = _people_mates(members, births, givens)
+            mates = _people_mates(members, who)
             # Members were appended in index order, so every later member is the larger index.
             for x in range(n - 1):
                 i = members[x]
-                if shards > 1 and i % shards != shard:
+                if shards > 1 and i % shards != part:
                     continue
                 base = i * n_keys
                 if opens is None or opens[x]:
@@ -959,6 +1170,9 @@ def iter_candidate_pairs(
                 else:  # only the openers among those
                     cand: Sequence[int] = mates[x] if mates is not None else range(n)
                     later = [members[y] for y in cand[bisect_right(cand, x) :] if opens[y]]
+                if ti is not None:
+                    tx = ti[i]
+                    later = [j for j in later if ti[j] != tx]
                 for j in later:
                     code = base + j
                     if code not in seen:
@@ -967,32 +1181,58 @@ def iter_candidate_pairs(
         del blocks
 
 
-def _people_mates(
-    members: list[int], births: list[int | None], givens: list[str | None]
-) -> list[list[int]] | None:
+_Signature = tuple[int | None, str | None]
+
+
+def _signatures(keys: Sequence[MatchKey]) -> list[_Signature | None]:
+    """Per record, (birth year, first forename) of its main author as `_people_differ` weighs
+    them, or None when neither is known (such a record differs from nobody). Equal signatures
+    are one object, so a block whose members all share one is recognised by identity."""
+    shared: dict[_Signature, _Signature] = {}
+    out: list[_Signature | None] = [None] * len(keys)
+    for x, k in enumerate(keys):
+        a = k.author  # `_born` and `_given`, inline: this runs once per record
+        if a is None:
+            continue
+        surname, forenames, born = a[0], a[1], a[2]
+        given = None if not forenames or " " in surname or surname in forenames else forenames[0]
+        if born is not None or given is not None:
+            sig = (born, given)
+            out[x] = shared.setdefault(sig, sig)
+    return out
+
+
+def _people_mates(members: list[int], who: list[_Signature | None]) -> list[list[int]] | None:
     """Per member of a block, the positions of the members whose main authors may be the same
     person (`_people_differ`), ascending; None when that is every member (most blocks).
 
-    Members are grouped by (birth year, first forename) and groups weighed against each other
-    once, so a block of many homonyms costs its groups squared, not its members squared.
+    The distinct signatures of a block are few, and in most blocks no two of them differ, which
+    is checked first. Otherwise members are grouped by signature and groups weighed against
+    each other once, so a block of many homonyms costs its groups squared, not its members
+    squared.
     """
-    sig_of = [(births[m], givens[m]) for m in members]
-    groups: dict[tuple[int | None, str | None], list[int]] = {}
+    sig_of = [who[m] for m in members]
+    distinct = set(sig_of)
+    distinct.discard(None)
+    if len(distinct) <= 1:  # a record without a signature differs from nobody
+        return None
+    known: list[_Signature] = list(distinct)  # type: ignore[arg-type]  # None discarded
+    if not any(
+        _people_differ(s[0], t[0], s[1], t[1]) for x, s in enumerate(known) for t in known[x + 1 :]
+    ):
+        return None
+    groups: dict[_Signature | None, list[int]] = {}
     for pos, sig in enumerate(sig_of):
         groups.setdefault(sig, []).append(pos)
-    if len(groups) == 1:
-        return None
     mates_of = {
         s: sorted(
             pos
             for t, positions in groups.items()
-            if not _people_differ(s[0], t[0], s[1], t[1])
+            if s is None or t is None or not _people_differ(s[0], t[0], s[1], t[1])
             for pos in positions
         )
         for s in groups
     }
-    if all(len(m) == len(members) for m in mates_of.values()):
-        return None
     return [mates_of[sig] for sig in sig_of]
 
 

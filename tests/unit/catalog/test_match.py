@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.gen_labelled import Labelled
+from catalog import match as match_module
 from catalog.match import (
     BLOCK_FAMILIES,
     AuthorRelation,
@@ -18,9 +19,12 @@ from catalog.match import (
     MatchKey,
     Verdict,
     author_relation,
+    block_index,
     block_keys,
+    block_mates,
     candidate_pairs,
     compare,
+    iter_candidate_pairs,
     manifestation_vetoed,
     match_key,
     match_keys,
@@ -305,3 +309,50 @@ def test_match_keys_in_processes_share_author_headings(labelled_small: list[Labe
 
     here = objects([match_key(r) for r in records])
     assert objects(list(match_keys(records, workers=2, chunk=20))) <= here
+
+
+@pytest.mark.parametrize("max_block", [3, 400])
+def test_candidate_pairs_equal_every_record_s_block_mates(
+    labelled_small: list[Labelled], max_block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pairs of the full pass (which skips pairs a title + author block already made) are
+    exactly the pairs the incremental path finds record by record, also when some title +
+    author blocks are too large to compare (3: many are)."""
+    monkeypatch.setattr(match_module, "MAX_BLOCK", max_block)
+    keys = [match_key(d.record) for d in labelled_small]
+    index = block_index(keys)
+    expected = {
+        (min(x, y), max(x, y)) for x in range(len(keys)) for y in block_mates(keys, index, x)
+    }
+    pairs = list(iter_candidate_pairs(keys))
+    assert len(pairs) == len(set(pairs))
+    assert set(pairs) == expected
+
+
+def test_split_families_together_give_every_pair(labelled_small: list[Labelled]) -> None:
+    """Two calls that split the families and shards (as the parallel clusterer does) yield
+    every pair between them, each call no pair twice, and `seen` holds what a call yielded."""
+    keys = [match_key(d.record) for d in labelled_small]
+    seen: set[int] = set()
+    here = list(
+        iter_candidate_pairs(keys, shard=0, shards=2, families=(1, 2), sharded=(1,), seen=seen)
+    )
+    there = list(
+        iter_candidate_pairs(keys, shard=1, shards=2, families=(0, 1, 3, 4, 5, 6, 7), sharded=(1,))
+    )
+    assert len(here) == len(set(here)) and len(there) == len(set(there))
+    assert seen == {i * len(keys) + j for i, j in here}
+    assert set(here) | set(there) == set(candidate_pairs(keys))
+    assert there  # the child's share is not empty
+
+
+def test_match_keys_in_processes_raise_a_record_s_error() -> None:
+    """A record that cannot be keyed fails the same way in a keying process as here (the
+    first chunk goes to the keying process)."""
+    bad = replace(BASE, record_id="bad", isbns=None)  # type: ignore[arg-type]
+    records = [replace(BASE, record_id=str(i)) for i in range(30)]
+    records[5] = bad
+    with pytest.raises(TypeError):
+        match_key(bad)
+    with pytest.raises(TypeError):
+        list(match_keys(records, workers=2, chunk=10))
