@@ -12,6 +12,7 @@ million records); a full rebuild stays available as `bokflyt merge --full` + `bo
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,7 +79,9 @@ def settle(session: Session, before: Snapshot) -> SettleReport:
     _clusters, report.changed_records = affected_clusters(before, intermediate)
     if report.changed_records == 0:
         return report
-    report.merge = run_merge(session)
+    # Keys in up to two processes (same memory, same result); comparing stays in this one:
+    # a sync's merge is incremental and small, and a forked comparer copies the keys.
+    report.merge = run_merge(session, key_workers=min(2, os.cpu_count() or 1))
     clusters, _ = affected_clusters(before, snapshot(session))
     report.indexed_clusters = search_index.refresh(session, clusters)
     log.info(
