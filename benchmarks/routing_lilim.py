@@ -12,7 +12,8 @@ Each is solved, one engine after the other (they compete for the same two cores)
   column names the engines its wall-clock safety net stopped (answer load-dependent that time);
 * VROOM — pyvroom alone, exploration level chosen to fit the limit, two threads;
 * PyVRP — PyVRP alone with `MaxRuntime(limit)` (its clock excludes its own setup, so it gets a
-  little more than the limit);
+  little more than the limit), from scratch with `--seed`; bokflyt's own PyVRP run from scratch
+  uses `--seed` + 1 (`transport.solve.COLD_RUN`), so it is not a copy of this one's search;
 
 the references get the same model as bokflyt (fixed cost per van, same integer scaling).  Every
 answer is re-timed and re-checked by `transport.verify` and the table says so.  Li & Lim rows
@@ -63,7 +64,9 @@ GENERATED = [
     *((kind, 200) for kind in ("lr1", "lc1", "lrc1")),
 ]
 """Generated instances (kind, tasks); `--gen-seed` picks the set.  The solver's budgets were
-tuned with set 1 in view; set 2 (the default) and up were not looked at before they were run."""
+tuned with sets 1-17 in view (14-17 for the current PyVRP plan); sets 19 and 20 were run with
+an earlier form of that plan before its last change; 21 and up were not looked at before the
+plan was fixed."""
 
 
 @dataclass

@@ -12,10 +12,14 @@ normally finishes well within the limit on a two-core machine (`CPU_SHARE`, `cpu
    improves the same routes for a number of search branches; OR-Tools is the only engine that
    models everything (several windows per site, breaks, "any copy" pickups).  All start from
    routes fixed before any of them runs, so none depends on which engine answered first.
-   Where PyVRP's model is the whole problem (`pyvrp_exact`: one window per site, no breaks, no
-   alternative pickups — the Li & Lim instances, plain days) OR-Tools from VROOM's routes never
-   won, while PyVRP from them kept improving with more iterations, so there the two PyVRP runs
-   get the cores and OR-Tools a small budget (`search_budgets`).
+
+Where PyVRP's model is the whole problem (`pyvrp_exact`: one window per site, no breaks, no
+alternative pickups — the Li & Lim instances, plain days) OR-Tools from VROOM's routes never
+won, while PyVRP kept improving with more iterations, so there the two PyVRP runs get the cores
+and OR-Tools a small budget (`exact_budgets`), and the second PyVRP run starts from scratch
+(seed `seed + 1`) instead of from VROOM's routes.  Two runs from VROOM's routes (the plan
+before) were both stuck on them on some instances: on a fresh 100-task lrc2 instance both ended
+3.6 % behind PyVRP from scratch, which the run from scratch here matches within 0.03 %.
 
 The wall clock stays only as the safety net that guarantees the limit: each engine runs in a
 child process that is stopped at its deadline (neither VROOM nor OR-Tools' first-solution
@@ -93,44 +97,53 @@ def cpu_share() -> float:
 
 VROOM_CPU = 0.75
 """CPU seconds per second of limit that VROOM's exploration level is sized for, both threads
-together (it runs first, alone): at 10 s the level the benchmark's own VROOM reaches with the
-whole limit (level 5) up to ~240 nodes, so the solver starts from routes at least that good
-(at 0.2 a 241-node day got level 2 and lost to the reference VROOM by 4 %)."""
+together (it runs first, alone but for PyVRP's run from scratch where PyVRP leads): at 10 s
+the level the benchmark's own VROOM reaches with the whole limit (level 5) up to ~240 nodes,
+so the solver starts from routes at least that good (at 0.2 a 241-node day got level 2 and
+lost to the reference VROOM by 4 %)."""
+
+PYVRP_CAP_SHARE = 0.95
+"""The part of the time left that a PyVRP run's wall-clock cap may take (see `_pyvrp_cap`).
+It was 0.8 of it, less three times the time to build PyVRP's data: at 10 s and 100 tasks, a
+run started after VROOM (~1 s) got 6.6 s, below the 7.3 CPU seconds it is now sized for."""
 
 SEARCH_SHARE = 0.45
 """The part of the limit the PyVRP and OR-Tools budgets are sized for (they run after VROOM,
 which takes up to ~0.4 of the limit on two cores)."""
 
-EXACT_PAIR_SHARE = 1.5
-"""How much more of a core each PyVRP run gets when OR-Tools' budget is small (`pyvrp_exact`):
-two busy engines on two cores instead of three, so half as much again as `cpu_share`."""
-
-EXACT_SEARCH_SHARE = 0.6
-"""The part of the limit, less `SEARCH_OVERHEAD`, PyVRP's budget is sized for where it leads
-(`pyvrp_exact`): at 10 s 4.6 CPU seconds per run (~2300 iterations at 200 tasks) instead of 2.5,
-two runs instead of three engines on the two cores; estimated from CPU time on a busy machine to
-take about as long as before on an idle one (not measured idle).  From VROOM's routes PyVRP kept
-improving up to 3000 iterations, where it beat the reference PyVRP run from scratch for 10 CPU
-seconds on three of four 200-task instances; at 1200 (the budget before) it lost on all four.
-With other work on the machine (load 2.7) the clock cut these runs, as it cut the old budgets."""
-
-SEARCH_OVERHEAD = 0.75
-"""Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
-the engines' caps' 0.2 s, starting them and VROOM on a small instance.  Left out of the limit
-before `EXACT_SEARCH_SHARE` is taken, so that at short limits a PyVRP run is no bigger than
-before (1.5 s: 0.37 CPU seconds; at 0.5 here it was 0.48 and the clock cut it at load 10)."""
+EXACT_PAIR_SHARE = 1.6
+"""How much of a core each PyVRP run gets where OR-Tools' budget is small (`pyvrp_exact`), as a
+multiple of `cpu_share` (0.88 at the default): two busy engines on two cores instead of three.
+At 1.5, with the old iteration model, 10 s runs ended after 7.0-7.2 s on an idle machine and
+the two PyVRP runs got ~4.6 CPU seconds each; the iteration model is within ~10 % now
+(`PYVRP_MS_PER_ITERATION`), which is what the remaining 12 % of a core is for."""
 
 EXACT_ORTOOLS_SHARE = 0.4
 """OR-Tools' budget where PyVRP leads, as a part of its budget elsewhere: enough branches to read
 the starting routes back and improve them a little (at 0.12 it could not read 200-task routes)."""
 
-PYVRP_RUNS = 2
-"""PyVRP searches run side by side from the same start, with seeds `seed`, `seed + 1`, ..."""
+SEARCH_OVERHEAD = 0.75
+"""Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
+the engines' caps' margins, starting them and building PyVRP's data.  Left out of the limit
+before the PyVRP budgets are sized, so that at short limits a run is no bigger than the time
+there is (1.5 s: ~0.6 CPU seconds)."""
 
-PYVRP_SECONDS_PER_ITERATION = (0.0004, 0.000008)
-"""CPU seconds per PyVRP iteration: fixed + per routing node (times `route_stretch`), measured
-here from VROOM's routes (lrc101, 107 nodes: 1000 in 0.95 s, 3000 in 3.0 s; 40 tasks: ~0.65 ms;
-Bærum days: 3.2-3.8 ms at 81 nodes, 10-13 ms at 241)."""
+COLD_RUN = 1
+"""Where PyVRP leads (`pyvrp_exact`), PyVRP run number `COLD_RUN` (seed `seed + COLD_RUN`)
+starts from scratch rather than from the cheapest routes so far: see `exact_budgets`."""
+
+PYVRP_RUNS = 2
+"""PyVRP searches run side by side, with seeds `seed`, `seed + 1`, ..., from the cheapest routes
+so far (but for `COLD_RUN` where PyVRP leads)."""
+
+PYVRP_MS_PER_ITERATION = (0.7, 0.0025, 0.01, 0.0015)
+"""Milliseconds of CPU per PyVRP iteration: fixed + per routing node + per stop on the average
+route + per that squared (`pyvrp_iterations`).  Measured here on runs from scratch and from
+VROOM's routes alike (the two cost the same per iteration; the length of the routes, not the
+number of nodes, drives it): 101 nodes with routes of 10 stops 1.0-1.2 ms, of 25 stops
+2.0-2.4 ms; 201 nodes with routes of 10 stops 1.35 ms (the linear model before said 2.0, so
+200-task runs ended after two thirds of their budget); Bærum days 2.5 ms at 81 nodes and 40
+stops, 10.2 ms at 241 nodes and 80 stops (model: 1.2, 2.1, 1.45, 3.7, 11.7)."""
 
 
 def pyvrp_exact(problem: Problem) -> bool:
@@ -146,22 +159,45 @@ def pyvrp_exact(problem: Problem) -> bool:
 
 @dataclass(frozen=True)
 class Budgets:
-    """CPU seconds of work for each PyVRP run and for OR-Tools' search (before `route_stretch`)."""
+    """CPU seconds of work for each PyVRP run from the cheapest routes so far, for OR-Tools'
+    search (before `route_stretch`) and for the PyVRP run from scratch (0: none)."""
 
     pyvrp: float
     ortools: float
+    cold: float = 0.0
 
 
-def search_budgets(problem: Problem, time_limit: float, share: float, pyvrp: bool) -> Budgets:
+def search_budgets(
+    problem: Problem, time_limit: float, share: float, pyvrp: bool, vroom_seconds: float = 0.0
+) -> Budgets:
     """The search engines' work budgets: equal shares of `SEARCH_SHARE` of the limit, or, where
-    PyVRP runs and models the whole problem, most of the cores for PyVRP (`EXACT_*`)."""
+    PyVRP runs and models the whole problem, the two cores for PyVRP (`exact_budgets`)."""
     even = share * SEARCH_SHARE * time_limit
     if not (pyvrp and pyvrp_exact(problem)):
         return Budgets(even, even)
-    window = max(0.0, time_limit - SEARCH_OVERHEAD)
-    return Budgets(
-        EXACT_PAIR_SHARE * share * EXACT_SEARCH_SHARE * window, EXACT_ORTOOLS_SHARE * even
-    )
+    return exact_budgets(time_limit, share, vroom_seconds)
+
+
+def exact_budgets(time_limit: float, share: float, vroom_seconds: float) -> Budgets:
+    """Where PyVRP leads: after VROOM (`vroom_seconds` of CPU expected, on both cores) two
+    PyVRP runs, one from VROOM's routes and one from scratch, each on a core, less half of
+    OR-Tools' small budget each; a run gets `EXACT_PAIR_SHARE` x `share` of a core.
+
+    Measured as best-so-far against the CPU time of each run on its own (generated sets 15
+    and 16, set 14's three misses, two Bærum days: 20-22 instances; the reference is VROOM or
+    PyVRP from scratch, seed 0, for 10 CPU seconds, whichever is better): two runs from
+    VROOM's routes at ~4.6 CPU s each (the plan before) held 16 of 20; the same sized for 0.88
+    of a core 18 of 20 (both miss the stuck lrc2 instance by 3.6 %); this plan 20 of 22 (by
+    0.95 % on a 200-task instance where the reference was lucky late in its run, and 0.03 %).
+    Starting the run from scratch at once, beside VROOM, held 21 of 22, but there VROOM
+    shares the cores with it, and on a busy machine (load 6) the clock then cut VROOM on a
+    241-node day that it finishes alone, and the answer lost 4 % to the reference VROOM.
+    """
+    core = EXACT_PAIR_SHARE * share
+    window = max(0.0, time_limit - SEARCH_OVERHEAD - 0.5 * vroom_seconds / core)
+    ortools = EXACT_ORTOOLS_SHARE * share * SEARCH_SHARE * time_limit
+    runs = max(0.0, core * window - ortools / 2)
+    return Budgets(runs, ortools, runs)
 
 
 def diagnose(problem: Problem, shipment: Shipment) -> str:
@@ -245,7 +281,14 @@ def solve_outcome(
     large = nodes > LARGE_NODES
     side_jobs: list[tuple[str, _Child]] = []
     seeds = use_seeds and bool(problem.shipments)
-    if seeds and vroom_seed.AVAILABLE:
+    use_vroom = seeds and vroom_seed.AVAILABLE
+    use_pyvrp = seeds and not large and pyvrp_seed.AVAILABLE
+    # Where PyVRP leads, one of its runs starts from scratch (`exact_budgets`).
+    exact = use_pyvrp and pyvrp_exact(problem)
+    level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
+    vroom_seconds = vroom_seed.level_seconds(nodes, level) if use_vroom and not large else 0.0
+    budgets = search_budgets(problem, time_limit, share, use_pyvrp, vroom_seconds)
+    if use_vroom:
         if large:
             # Large day: OR-Tools' own insertion beats VROOM here (600 nodes: 5.10 M vs 5.47 M
             # cost), and PyVRP found nothing feasible; VROOM runs beside it as the fallback.
@@ -269,25 +312,27 @@ def solve_outcome(
         min(candidates, key=lambda s: solution_cost(problem, s), default=None)
     )
     stretch = route_stretch(start_routes, nodes)
-    use_pyvrp = seeds and not large and pyvrp_seed.AVAILABLE
-    budgets = search_budgets(problem, time_limit, share, use_pyvrp)
+    length = route_length(start_routes, nodes)
     if use_pyvrp:
-        # PyVRP beside OR-Tools, from the same start.  Its iteration budget depends on the limit
-        # and the size only; its wall-clock cap is what is left, with a margin: stopped by its
-        # cap it still answers, stopped at the parent's deadline it does not.  PyVRP's own
-        # runtime excludes building its data (~2.4 s at 600 nodes).
-        setup = 2.5 * (nodes / 600) ** 2
-        cap = 0.8 * (deadline - time.monotonic()) - 3 * setup - 0.2
-        # Two runs with different seeds: on a shared machine two processes get twice the CPU
-        # of one, and independent searches from one start differ most in distance.  (A second
-        # run from scratch instead found 22 vans where the start had 20, on a 200-task
-        # instance, and did not find the van a 100-task one could save.)
+        # PyVRP beside OR-Tools.  Its iteration budget depends on the limit, the size and the
+        # starting routes' length only; its wall-clock cap is what is left, with a margin:
+        # stopped by its cap it still answers, stopped at the parent's deadline it does not.
+        cap = _pyvrp_cap(deadline, nodes)
+        # Two runs with different seeds: independent searches from one start differ most in
+        # distance.  Where PyVRP leads the second starts from scratch instead (`exact_budgets`).
         for k in range(PYVRP_RUNS):
-            name = "pyvrp" if k == 0 else f"pyvrp{k + 1}"
+            cold = exact and k == COLD_RUN
+            name = "pyvrp-cold" if cold else "pyvrp" if k == 0 else f"pyvrp{k + 1}"
             if cap > 0.1:
-                its = pyvrp_iterations(graph, budgets.pyvrp, stretch)
+                its = pyvrp_iterations(graph, budgets.cold if cold else budgets.pyvrp, length)
                 job = _Child.start(
-                    pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + k, its, start_routes
+                    pyvrp_seed.solve_pyvrp,
+                    problem,
+                    graph,
+                    cap,
+                    seed + k,
+                    its,
+                    None if cold else start_routes,
                 )
                 side_jobs.append((name, job))
             else:
@@ -352,6 +397,23 @@ def _collect(
         candidates.append(s)
 
 
+def _pyvrp_cap(deadline: float, nodes: int) -> float:
+    """A PyVRP run's wall-clock cap: the time left less building its data (PyVRP's own runtime
+    excludes it; ~2.4 s at 600 nodes, twice that allowed) and a margin to hand its routes back.
+    Stopped by its cap a run still answers; stopped at the parent's deadline it does not."""
+    setup = 2.5 * (nodes / 600) ** 2
+    return PYVRP_CAP_SHARE * (deadline - time.monotonic()) - 2 * setup - 0.2
+
+
+def route_length(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:
+    """The average number of stops on the non-empty routes of `start` (a tenth of the nodes
+    without routes), which PyVRP's time per iteration grows with (`PYVRP_MS_PER_ITERATION`)."""
+    routes = [seq for seq in (start or {}).values() if seq]
+    if not routes:
+        return max(10.0, nodes / 10)
+    return sum(len(r) for r in routes) / len(routes)
+
+
 def route_stretch(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:
     """How much dearer a search step is than on Li & Lim-like routes of ten stops.
 
@@ -365,10 +427,12 @@ def route_stretch(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> fl
     return max(1.0, sum(len(r) for r in routes) / len(routes) / 10)
 
 
-def pyvrp_iterations(graph: Graph, cpu_seconds: float, stretch: float = 1.0) -> int:
-    """A deterministic PyVRP iteration budget expected to take about `cpu_seconds` of a core."""
-    fixed, per_node = PYVRP_SECONDS_PER_ITERATION
-    return max(20, int(cpu_seconds / (fixed + per_node * len(graph.nodes) * stretch)))
+def pyvrp_iterations(graph: Graph, cpu_seconds: float, length: float = 10.0) -> int:
+    """A deterministic PyVRP iteration budget expected to take about `cpu_seconds` of a core,
+    on routes of `length` stops on average (`route_length`)."""
+    fixed, per_node, per_stop, per_stop2 = PYVRP_MS_PER_ITERATION
+    ms = fixed + per_node * len(graph.nodes) + per_stop * length + per_stop2 * length**2
+    return max(20, int(1000 * cpu_seconds / ms))
 
 
 def _ortools_sequences(

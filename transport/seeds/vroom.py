@@ -31,6 +31,12 @@ except ImportError:  # pragma: no cover
 _LEVEL_SECONDS_AT_600 = {1: 2.4, 2: 5.8, 3: 12.7, 4: 17.0, 5: 29.0}
 
 
+def level_seconds(nodes: int, level: int) -> float:
+    """The CPU seconds `level` is expected to take at `nodes` (the table, without the margin
+    `exploration_level` adds): what a plan that runs something after VROOM has to leave it."""
+    return _LEVEL_SECONDS_AT_600[level] * (nodes / 600) ** 2
+
+
 def exploration_level(nodes: int, timeout: float | None) -> int:
     """The highest exploration level expected to finish within `timeout` CPU seconds (>= 1).
 

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.lilim import read_lilim
 from transport import solve as solve_module
+from transport.graph import build_graph
 from transport.problem import Break, Problem, Shipment, TimeWindow
 from transport.solve import (
     CPU_SHARE_ENV,
@@ -18,7 +19,10 @@ from transport.solve import (
     Budgets,
     cpu_share,
     diagnose,
+    exact_budgets,
     pyvrp_exact,
+    pyvrp_iterations,
+    route_length,
     search_budgets,
     solve,
     solve_outcome,
@@ -129,10 +133,37 @@ def test_pyvrp_exact_only_without_what_pyvrp_cannot_model(
 def test_search_budgets_give_pyvrp_the_cores_only_where_it_models_everything(
     line_problem: Callable[..., Problem],
 ) -> None:
-    """Exact problem with PyVRP: more for each PyVRP run, less for OR-Tools; else even shares."""
+    """Exact problem with PyVRP: more for each PyVRP run, less for OR-Tools, and a run from
+    scratch; else even shares and no run from scratch."""
     even = 0.5 * SEARCH_SHARE * 10
     exact = search_budgets(line_problem(), 10, 0.5, pyvrp=True)
     assert exact.pyvrp > even > exact.ortools > 0
+    assert exact.cold == exact.pyvrp
+    assert search_budgets(line_problem(), 10, 0.5, pyvrp=False).cold == 0
     assert search_budgets(line_problem(), 10, 0.5, pyvrp=False) == Budgets(even, even)
     with_break = line_problem(brk=Break(100, 200, 30))
     assert search_budgets(with_break, 10, 0.5, pyvrp=True) == Budgets(even, even)
+
+
+def test_exact_budgets_share_vroom_s_time_and_never_go_negative() -> None:
+    """Where PyVRP leads both its runs (from VROOM's routes, from scratch) get the same budget,
+    less VROOM's expected CPU time shared out between them; a short limit leaves nothing."""
+    idle = exact_budgets(10, 0.5, 0.0)
+    busy = exact_budgets(10, 0.5, 2.0)
+    assert idle.cold == idle.pyvrp and busy.cold == busy.pyvrp
+    assert idle.pyvrp - busy.pyvrp == pytest.approx(1.0)
+    assert busy.ortools == idle.ortools
+    short = exact_budgets(0.5, 0.5, 2.0)
+    assert short.pyvrp == 0 and short.cold == 0
+
+
+def test_pyvrp_iterations_cost_more_on_longer_routes(lilim_6: Path) -> None:
+    """The same CPU budget buys fewer iterations on longer routes and never fewer than 20."""
+    graph = build_graph(read_lilim(lilim_6))
+    assert pyvrp_iterations(graph, 5.0, 10) > pyvrp_iterations(graph, 5.0, 40) > 20
+    assert pyvrp_iterations(graph, 0.0, 10) == 20
+    assert route_length(None, 50) == 10.0 and route_length(None, 300) == 30.0
+    assert (
+        route_length({"a": [("s", "pickup", "A")] * 4, "b": [], "c": [("s", "pickup", "A")] * 2}, 9)
+        == 3
+    )
