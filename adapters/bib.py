@@ -74,11 +74,14 @@ _TITLE_CODES = frozenset("abnpc")
 
 def _all(record: MarcData, tags: Iterable[str], code: str) -> tuple[str, ...]:
     values: list[str] = []
-    for field in record.get_fields(*tags):
-        for value in field.values(code):
-            cleaned = _clean(value)
-            if cleaned and cleaned not in values:
-                values.append(cleaned)
+    data = record.data
+    for tag in tags:
+        for field in data.get(tag, ()):
+            for sub_code, value in field.subfields:
+                if sub_code == code:
+                    cleaned = _clean(value)
+                    if cleaned and cleaned not in values:
+                        values.append(cleaned)
     return tuple(values)
 
 
@@ -120,7 +123,7 @@ def _language(fixed: str | None, record: MarcData) -> str | None:
 
 def _types(record: MarcData, tag: str) -> tuple[str, ...]:
     values: list[str] = []
-    for field in record.get_fields(tag):
+    for field in record.data.get(tag, ()):
         names = field.values("a") or field.values("b")
         for value in names:
             cleaned = _clean(value)
@@ -149,6 +152,10 @@ def _subjects(record: MarcData) -> tuple[str, ...]:
     )
 
 
+_MAIN_TAGS = ("100", "110", "111")
+_ADDED_TAGS = ("700", "710", "711")
+
+
 def to_bib(marc: MarcData | pymarc.Record, source: str, items: tuple[Item, ...] = ()) -> BibRecord:
     """Map one MARC 21 / NORMARC record onto `BibRecord`; raises `NotBibliographic`."""
     record = as_data(marc)
@@ -160,8 +167,11 @@ def to_bib(marc: MarcData | pymarc.Record, source: str, items: tuple[Item, ...] 
     if title is None:
         raise NotBibliographic("posten mangler tittel (245 $a)")
     fixed = record.control("008")
-    main = next(iter(record.get_fields("100", "110", "111")), None)
-    others = tuple(n for f in record.get_fields("700", "710", "711") if (n := _name(f)) is not None)
+    data = record.data
+    main = next((f for tag in _MAIN_TAGS for f in data.get(tag, ())), None)
+    others = tuple(
+        [n for tag in _ADDED_TAGS for f in data.get(tag, ()) if (n := _name(f)) is not None]
+    )
     isbns = tuple(i for v in _all(record, ("020",), "a") if (i := _isbn(v)) is not None)
     other_ids = tuple(
         f"{(f.get('2') or f.ind1).strip()}:{a}"

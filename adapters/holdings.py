@@ -241,12 +241,12 @@ def _synthetic_barcode(
 
 
 def _first_values(field: DataField) -> dict[str, str]:
-    """Subfield code → its first value, built once per field (profiles look up six or more)."""
-    values: dict[str, str] = {}
-    for code, value in field.subfields:
-        if code not in values:
-            values[code] = value
-    return values
+    """Subfield code → its first value, built once per field (profiles look up six or more).
+
+    Built from the subfields in reverse, so the first of a repeated code is written last and
+    wins, in one C call instead of a Python loop.
+    """
+    return dict(reversed(field.subfields))
 
 
 def extract_items(

@@ -19,17 +19,30 @@ from __future__ import annotations
 import json
 import logging
 import typing
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, delete, func, literal, select, text
+from sqlalchemy import (
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from catalog.folding import folded_text, index_terms, isbn_forms, isbn_key, words
+from catalog.ingest import collector_spared
 from catalog.models import ItemRow, Source, SourceRecord
 from catalog.models_search import SearchAvailability, SearchDisplay, SearchDoc
 from catalog.records import BibRecord, ItemStatus, record_from_dict
@@ -37,6 +50,7 @@ from catalog.records import BibRecord, ItemStatus, record_from_dict
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+YOUNG_GC_THRESHOLD = 50_000  # allocations between young collections while indexing
 
 FORMAT_LABELS = {
     "book": "Bok",
@@ -164,8 +178,13 @@ def record_audience(record: BibRecord, call_numbers: Iterable[str | None] = ()) 
     fixed = record.fixed_008 or ""
     if record.record_type in _AUDIENCE_TYPES and len(fixed) > 22 and fixed[22] in _AUDIENCE_008:
         return _AUDIENCE_008[fixed[22]]
-    votes = Counter(a for a in (call_number_audience(c) for c in call_numbers) if a)
-    return votes.most_common(1)[0][0] if votes else "unknown"
+    votes: dict[str, int] = {}
+    for call_number in call_numbers:
+        audience = call_number_audience(call_number)
+        if audience:
+            votes[audience] = votes.get(audience, 0) + 1
+    # the first audience with the most votes (what Counter.most_common(1) picks)
+    return max(votes, key=votes.__getitem__) if votes else "unknown"
 
 
 def _richness(record: BibRecord) -> tuple[int, int, int, int]:
@@ -178,38 +197,49 @@ def _richness(record: BibRecord) -> tuple[int, int, int, int]:
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:
-    """Values in first-seen order, once each, ignoring case, spacing and inverted names."""
+    """Values in first-seen order, once each, ignoring case, spacing and inverted names.
+
+    A value already seen as the very same string is skipped before its key is made: the
+    lead record is listed twice and most clusters are one record, so most repeats are exact.
+    """
+    exact: set[str] = set()
     seen: set[str] = set()
     result: list[str] = []
     for value in values:
-        if not value or not value.strip():
+        if not value or value in exact:
+            continue
+        exact.add(value)
+        stripped = value.strip()
+        if not stripped:
             continue
         key = " ".join(sorted(value.casefold().replace(",", " ").split()))  # "Hamsun, Knut"
         if key not in seen:
             seen.add(key)
-            result.append(value.strip())
+            result.append(stripped)
     return result
 
 
 def summarise(items: Iterable[ItemState]) -> tuple[SiteAvailability, ...]:
     """Per-site counts; withdrawn and lost copies are no copies, unknown sites are left out."""
-    counts: dict[int, dict[str, Any]] = defaultdict(
-        lambda: {"copies": 0, "on_shelf": 0, "on_loan": 0, "in_transit": 0, "next_due": None}
-    )
+    # per site: copies, on shelf, on loan, in transit, next due date
+    counts: dict[int, list[Any]] = {}
     for item in items:
-        if item.site_id is None or item.status in _LOST:
+        site, status = item.site_id, item.status
+        if site is None or status in _LOST:
             continue
-        row = counts[item.site_id]
-        row["copies"] += 1
-        if item.status is ItemStatus.ON_SHELF:
-            row["on_shelf"] += 1
-        elif item.status is ItemStatus.ON_LOAN:
-            row["on_loan"] += 1
-            if item.due_date and (row["next_due"] is None or item.due_date < row["next_due"]):
-                row["next_due"] = item.due_date
-        elif item.status in _TRANSIT:
-            row["in_transit"] += 1
-    return tuple(SiteAvailability(site, **row) for site, row in sorted(counts.items()))
+        row = counts.get(site)
+        if row is None:
+            row = counts[site] = [0, 0, 0, 0, None]
+        row[0] += 1
+        if status is ItemStatus.ON_SHELF:
+            row[1] += 1
+        elif status is ItemStatus.ON_LOAN:
+            row[2] += 1
+            if item.due_date and (row[4] is None or item.due_date < row[4]):
+                row[4] = item.due_date
+        elif status in _TRANSIT:
+            row[3] += 1
+    return tuple(SiteAvailability(site, *row) for site, row in sorted(counts.items()))
 
 
 def build_document(
@@ -224,18 +254,23 @@ def build_document(
     if not members:
         raise ValueError(f"cluster {cluster_id} has no live members")
     lead = max(members, key=_richness)
+    # the lead first, then every member; a cluster of one lists its record once, since
+    # `_unique` drops the repeat anyway (most clusters are one record)
+    ordered = members if len(members) == 1 else [lead, *members]
     titles = _unique(
-        " ".join(p for p in (m.title, m.subtitle, m.part_number, m.part_name) if p)
-        for m in [lead, *members]
+        [
+            " ".join([p for p in (m.title, m.subtitle, m.part_number, m.part_name) if p])
+            for m in ordered
+        ]
     )
-    authors = _unique(a for m in [lead, *members] for a in (m.main_author, *m.other_authors))
-    subjects = _unique(s for m in members for s in m.subjects)
-    series = _unique(s for m in members for s in m.series)
-    publishers = _unique(m.publisher for m in members)
-    raw_isbns = _unique(i for m in members for i in m.isbns)
-    forms = _unique(f for i in raw_isbns for f in isbn_forms(i))
-    keys = tuple(dict.fromkeys(k for k in (isbn_key(i) for i in raw_isbns) if k))
-    responsibility = _unique(m.responsibility for m in members)
+    authors = _unique([a for m in ordered for a in (m.main_author, *m.other_authors)])
+    subjects = _unique([s for m in members for s in m.subjects])
+    series = _unique([s for m in members for s in m.series])
+    publishers = _unique([m.publisher for m in members])
+    raw_isbns = _unique([i for m in members for i in m.isbns])
+    forms = _unique([f for i in raw_isbns for f in isbn_forms(i)])
+    keys = tuple(dict.fromkeys([k for i in raw_isbns if (k := isbn_key(i))]))
+    responsibility = _unique([m.responsibility for m in members])
     display = {
         "title": lead.title,
         "subtitle": lead.subtitle,
@@ -313,42 +348,60 @@ def _spaced(values: Iterable[object]) -> str:
     return " " + "".join(f"{v} " for v in values)
 
 
+_RECORDS = typing.cast(Table, SourceRecord.__table__)
+_SOURCES = typing.cast(Table, Source.__table__)
+_ITEMS = typing.cast(Table, ItemRow.__table__)
+_STATUSES = {status.value: status for status in ItemStatus}
+
+
 def _load_members(
     session: Session, pks: list[int]
 ) -> tuple[dict[int, BibRecord], dict[int, list[ItemState]]]:
-    records: dict[int, BibRecord] = {}
-    rows = session.execute(
-        select(
-            SourceRecord.id,
-            Source.name,
-            SourceRecord.record_id,
-            SourceRecord.title,
-            SourceRecord.data,
-        )
-        .join(Source, Source.id == SourceRecord.source_id)
-        .where(SourceRecord.id.in_(pks))
+    """The member records (items left out: availability comes from `items`) and copy states.
+
+    Core queries on the connection, not ORM ones: at a reindex of a million records the ORM's
+    per-row loading cost more than the JSON itself. On SQLite the stored item list is cut from
+    `data` by SQLite (`json_remove`) before Python decodes it; it is about a third of the text
+    and the documents never read it.
+    """
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    data_column: ColumnElement[Any] = (
+        type_coerce(func.json_remove(_RECORDS.c.data, "$.items"), Text)
+        if sqlite
+        else _RECORDS.c.data
     )
-    typed = typing.cast(Iterable[tuple[int, str, str, str, dict[str, Any] | None]], rows)
+    rows = connection.execute(
+        select(_RECORDS.c.id, _SOURCES.c.name, _RECORDS.c.record_id, _RECORDS.c.title, data_column)
+        .join_from(_RECORDS, _SOURCES, _SOURCES.c.id == _RECORDS.c.source_id)
+        .where(_RECORDS.c.id.in_(pks))
+    )
+    typed = typing.cast(Iterable[tuple[int, str, str, str, Any]], rows)
+    records: dict[int, BibRecord] = {}
+    loads = json.loads
     for pk, source, record_id, title, data in typed:
         if data:
-            record = record_from_dict({**data, "items": []})
+            values: dict[str, Any] = loads(data) if sqlite else data
+            values["items"] = []
+            record = record_from_dict(values)
         else:  # ingested before `data` existed: searchable by title at least
             record = BibRecord(source=source, record_id=record_id, title=title)
         records[pk] = record
     items: dict[int, list[ItemState]] = defaultdict(list)
-    for record_pk, site_id, status, due, call_number in session.execute(
+    unknown = ItemStatus.UNKNOWN
+    copies = connection.execute(
         select(
-            ItemRow.record_pk,
-            ItemRow.site_id,
-            ItemRow.status,
-            ItemRow.due_date,
-            ItemRow.call_number,
-        ).where(ItemRow.record_pk.in_(pks))
+            _ITEMS.c.record_pk,
+            _ITEMS.c.site_id,
+            _ITEMS.c.status,
+            _ITEMS.c.due_date,
+            _ITEMS.c.call_number,
+        ).where(_ITEMS.c.record_pk.in_(pks))
+    )
+    for record_pk, site_id, status, due, call_number in typing.cast(
+        Iterable[tuple[int, int | None, str, date | None, str | None]], copies
     ):
-        try:
-            state = ItemStatus(status)
-        except ValueError:
-            state = ItemStatus.UNKNOWN
+        state = _STATUSES.get(status, unknown)
         items[record_pk].append(ItemState(site_id, state, due, call_number))
     return records, items
 
@@ -379,34 +432,31 @@ def _delete_docs(session: Session, cluster_ids: list[str] | None) -> None:
         session.execute(delete(SearchDoc).where(SearchDoc.id.in_(ids)))
 
 
-_COLUMNS = (
+_DOC_COLUMNS = (
     "id, cluster_id, title_key, isbn_keys, year, format, language, audience, held_sites,"
     " shelf_sites, copies, on_shelf, facet_key"
 )
-_VALUES = (
-    ":id, :cluster_id, :title_key, :isbn_keys, :year, :format, :language, :audience,"
-    " :held_sites, :shelf_sites, :copies, :on_shelf, :facet_key"
+# Driver-level statements (exec_driver_sql, positional parameters): SQLAlchemy's per-row
+# parameter processing of `text()` cost about as much as the database's own inserts.
+_SQLITE_DOC = f"INSERT INTO search_docs ({_DOC_COLUMNS}) VALUES ({', '.join(['?'] * 13)})"
+_SQLITE_FTS = (
+    "INSERT INTO search_fts (rowid, title, authors, subjects, other) VALUES (?, ?, ?, ?, ?)"
 )
-_SQLITE_DOC = text(f"INSERT INTO search_docs ({_COLUMNS}) VALUES ({_VALUES})")
-_SQLITE_FTS = text(
-    "INSERT INTO search_fts (rowid, title, authors, subjects, other)"
-    " VALUES (:id, :title, :authors, :subjects, :other)"
+_PG_DOC = (
+    f"INSERT INTO search_docs ({_DOC_COLUMNS}, fts) VALUES ({', '.join(['%s'] * 13)},"
+    " setweight(to_tsvector('bokflyt_norsk', %s), 'A')"
+    " || setweight(to_tsvector('bokflyt_norsk', %s), 'B')"
+    " || setweight(to_tsvector('bokflyt_norsk', %s), 'C')"
+    " || setweight(to_tsvector('bokflyt_norsk', %s), 'D'))"
 )
-_PG_DOC = text(
-    f"INSERT INTO search_docs ({_COLUMNS}, fts)"
-    f" VALUES ({_VALUES},"
-    " setweight(to_tsvector('bokflyt_norsk', :t_title), 'A')"
-    " || setweight(to_tsvector('bokflyt_norsk', :t_authors), 'B')"
-    " || setweight(to_tsvector('bokflyt_norsk', :t_subjects), 'C')"
-    " || setweight(to_tsvector('bokflyt_norsk', :t_other), 'D'))"
+_SQLITE_DISPLAY = "INSERT INTO search_display (doc_id, display) VALUES (?, ?)"
+_PG_DISPLAY = "INSERT INTO search_display (doc_id, display) VALUES (%s, CAST(%s AS JSON))"
+_AVAILABILITY_COLUMNS = "doc_id, site_id, copies, on_shelf, on_loan, in_transit, next_due"
+_SQLITE_AVAILABILITY = (
+    f"INSERT INTO search_availability ({_AVAILABILITY_COLUMNS}) VALUES ({', '.join(['?'] * 7)})"
 )
-_INSERT_DISPLAY = text("INSERT INTO search_display (doc_id, display) VALUES (:doc_id, :display)")
-_INSERT_DISPLAY_PG = text(
-    "INSERT INTO search_display (doc_id, display) VALUES (:doc_id, CAST(:display AS JSON))"
-)
-_INSERT_AVAILABILITY = text(
-    "INSERT INTO search_availability (doc_id, site_id, copies, on_shelf, on_loan, in_transit,"
-    " next_due) VALUES (:doc_id, :site_id, :copies, :on_shelf, :on_loan, :in_transit, :next_due)"
+_PG_AVAILABILITY = (
+    f"INSERT INTO search_availability ({_AVAILABILITY_COLUMNS}) VALUES ({', '.join(['%s'] * 7)})"
 )
 
 
@@ -428,72 +478,75 @@ def _new_ids(session: Session, count: int, postgres: bool) -> list[int]:
 
 
 def _write(session: Session, docs: list[SearchDocument]) -> None:
-    """Insert documents, their availability and their full-text entries (raw executemany:
-    the ORM's per-row bookkeeping cost more than the indexing itself at a million rows)."""
+    """Insert documents, their availability and their full-text entries (driver-level
+    executemany: the ORM's per-row bookkeeping, and then `text()`'s parameter processing,
+    cost more than the indexing itself at a million rows)."""
     if not docs:
         return
-    postgres = session.get_bind().dialect.name == "postgresql"
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
     ids = _new_ids(session, len(docs), postgres)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
+    displays: list[tuple[int, str]] = []
+    availability: list[tuple[Any, ...]] = []
+    stemmed: list[tuple[Any, ...]] = []
+    dumps = json.dumps
     for doc_id, d in zip(ids, docs, strict=True):
-        row: dict[str, Any] = {
-            "id": doc_id,
-            "cluster_id": d.cluster_id,
-            "title_key": d.title_key,
-            "isbn_keys": _spaced(d.isbn_keys),
-            "year": d.year,
-            "format": d.format,
-            "language": d.language,
-            "audience": d.audience,
-            "held_sites": _spaced([a.site_id for a in d.availability]),
-            "shelf_sites": _spaced([a.site_id for a in d.availability if a.on_shelf]),
-            "copies": d.copies,
-            "on_shelf": d.on_shelf,
-            "facet_key": facet_key(d.format, d.audience, d.year, d.language),
-        }
+        sites = d.availability
+        row: tuple[Any, ...] = (
+            doc_id,
+            d.cluster_id,
+            d.title_key,
+            _spaced(d.isbn_keys),
+            d.year,
+            d.format,
+            d.language,
+            d.audience,
+            _spaced([a.site_id for a in sites]),
+            _spaced([a.site_id for a in sites if a.on_shelf]),
+            sum(a.copies for a in sites),
+            sum(a.on_shelf for a in sites),
+            facet_key(d.format, d.audience, d.year, d.language),
+        )
         if postgres:
-            row.update(
-                t_title=folded_text(d.title),
-                t_authors=folded_text(d.authors),
-                t_subjects=folded_text(d.subjects),
-                t_other=folded_text(d.other),
+            row += (
+                folded_text(d.title),
+                folded_text(d.authors),
+                folded_text(d.subjects),
+                folded_text(d.other),
+            )
+        else:
+            stemmed.append(
+                (
+                    doc_id,
+                    " ".join(index_terms(d.title)),
+                    " ".join(index_terms(d.authors)),
+                    " ".join(index_terms(d.subjects)),
+                    " ".join(index_terms(d.other)),
+                )
             )
         rows.append(row)
-    session.execute(_PG_DOC if postgres else _SQLITE_DOC, rows)
-    session.execute(
-        _INSERT_DISPLAY_PG if postgres else _INSERT_DISPLAY,
-        [
-            {"doc_id": doc_id, "display": json.dumps(d.display, ensure_ascii=False, default=str)}
-            for doc_id, d in zip(ids, docs, strict=True)
-        ],
-    )
-    availability = [
-        {
-            "doc_id": doc_id,
-            "site_id": a.site_id,
-            "copies": a.copies,
-            "on_shelf": a.on_shelf,
-            "on_loan": a.on_loan,
-            "in_transit": a.in_transit,
-            "next_due": a.next_due,
-        }
-        for doc_id, d in zip(ids, docs, strict=True)
-        for a in d.availability
-    ]
+        displays.append((doc_id, dumps(d.display, ensure_ascii=False, default=str)))
+        availability.extend(
+            (
+                doc_id,
+                a.site_id,
+                a.copies,
+                a.on_shelf,
+                a.on_loan,
+                a.in_transit,
+                # what SQLAlchemy's Date binds on SQLite (the driver's own adapter is deprecated)
+                a.next_due.isoformat() if a.next_due is not None and not postgres else a.next_due,
+            )
+            for a in sites
+        )
+    execute = connection.exec_driver_sql
+    execute(_PG_DOC if postgres else _SQLITE_DOC, rows)
+    execute(_PG_DISPLAY if postgres else _SQLITE_DISPLAY, displays)
     if availability:
-        session.execute(_INSERT_AVAILABILITY, availability)
-    if not postgres:
-        stemmed = [
-            {
-                "id": doc_id,
-                "title": " ".join(index_terms(d.title)),
-                "authors": " ".join(index_terms(d.authors)),
-                "subjects": " ".join(index_terms(d.subjects)),
-                "other": " ".join(index_terms(d.other)),
-            }
-            for doc_id, d in zip(ids, docs, strict=True)
-        ]
-        session.execute(_SQLITE_FTS, stemmed)
+        execute(_PG_AVAILABILITY if postgres else _SQLITE_AVAILABILITY, availability)
+    if stemmed:
+        execute(_SQLITE_FTS, stemmed)
 
 
 def _index_clusters(session: Session, members: dict[str, list[int]]) -> int:
@@ -540,15 +593,19 @@ def member_conditions(cluster_ids: Sequence[str]) -> list[ColumnElement[bool]]:
 
 
 def _members(session: Session, cluster_ids: list[str] | None) -> dict[str, list[int]]:
+    # Core execution on the connection (the ORM's row handling cost more than the query),
+    # which does not autoflush: pending ORM changes are flushed first, as a query would
+    session.flush()
+    connection = session.connection()
     query = select(cluster_key(), SourceRecord.id).where(SourceRecord.withdrawn_at.is_(None))
     found: dict[str, list[int]] = defaultdict(list)
     if cluster_ids is None:
-        for cluster, pk in session.execute(query):
+        for cluster, pk in connection.execute(query):
             found[cluster].append(pk)
         return found
     for start in range(0, len(cluster_ids), BATCH):
         for condition in member_conditions(cluster_ids[start : start + BATCH]):
-            for cluster, pk in session.execute(query.where(condition)):
+            for cluster, pk in connection.execute(query.where(condition)):
                 found[cluster].append(pk)
     return found
 
@@ -556,7 +613,8 @@ def _members(session: Session, cluster_ids: list[str] | None) -> dict[str, list[
 def rebuild(session: Session) -> int:
     """Replace the whole index with documents for every live cluster; returns how many."""
     _delete_docs(session, None)
-    written = _index_clusters(session, _members(session, None))
+    with collector_spared(YOUNG_GC_THRESHOLD):
+        written = _index_clusters(session, _members(session, None))
     _bump_version(session)
     _analyse(session)
     log.info("search index rebuilt: %d clusters", written)
@@ -567,10 +625,12 @@ def refresh(session: Session, cluster_ids: Iterable[str]) -> int:
     """Re-index the given clusters (removing those with no live member); returns how many
     documents were written. Records of these clusters lose their stale `r<pk>` documents."""
     wanted = sorted(set(cluster_ids))
-    members = _members(session, wanted)
-    own = sorted({f"r{pk}" for pks in members.values() for pk in pks} - set(wanted))
-    _delete_docs(session, wanted + own)
-    written = _index_clusters(session, members)
+    # a sync's snapshots and the merge's state are no garbage; see `collector_spared`
+    with collector_spared(YOUNG_GC_THRESHOLD):
+        members = _members(session, wanted)
+        own = sorted({f"r{pk}" for pks in members.values() for pk in pks} - set(wanted))
+        _delete_docs(session, wanted + own)
+        written = _index_clusters(session, members)
     if written and session.get_bind().dialect.name == "postgresql":
         # A sync's new entries would wait in the GIN pending list, which every search scans in
         # full, until autovacuum merges it (see `_analyse`); merging a sync's few now is cheap.

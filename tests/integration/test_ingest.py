@@ -21,6 +21,7 @@ from catalog.ingest import (
     Rejected,
     SyncRefused,
     begin_run,
+    collector_spared,
     ingest,
     recent_runs,
 )
@@ -95,6 +96,39 @@ def test_add_then_unchanged_then_update_and_withdraw(sessions: sessionmaker[Sess
             session.scalar(select(SourceRecord.title).where(SourceRecord.record_id == "b"))
             == "Tittel b v2"
         )
+
+
+def test_full_run_withdraws_the_missing_across_pages(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records that left are found page after page (ids and record ids in different orders),
+    and another source's records, live or not, are never touched."""
+    monkeypatch.setattr("catalog.ingest.WITHDRAW_PAGE", 2)
+    ids = [f"r{n:02d}" for n in (7, 3, 11, 1, 9, 5, 2, 10, 4, 8, 6)]
+    run(sessions, [rec(rid) for rid in ids])
+    with sessions.begin() as session:
+        session.add(Source(name="skole", kind="sru", holdings="bibliofil-850"))
+        session.flush()
+        other = session.scalar(select(Source.id).where(Source.name == "skole"))
+        session.add(
+            SourceRecord(
+                source_id=other,
+                record_id="r02",
+                raw=b"x",
+                raw_format="marcxml",
+                checksum="c",
+                title="Annen kilde",
+            )
+        )
+    kept = [rid for rid in ids if rid not in ("r03", "r04", "r05", "r11")]
+    counts = run(sessions, [rec(rid) for rid in kept])
+    assert (counts.unchanged, counts.withdrawn) == (7, 4)
+    with sessions() as session:
+        gone = session.scalars(
+            select(SourceRecord.record_id).where(SourceRecord.withdrawn_at.is_not(None))
+        ).all()
+        assert sorted(gone) == ["r03", "r04", "r05", "r11"]
+        assert _count(sessions, select(func.count()).select_from(SourceRecord)) == 12
 
 
 def test_withdrawn_record_that_returns_is_live_again(sessions: sessionmaker[Session]) -> None:
@@ -228,12 +262,23 @@ def test_collector_is_unfrozen_after_a_run_and_after_a_failure(
             raise ConnectionError("borte")
 
     assert gc.get_freeze_count() == 0
+    thresholds = gc.get_threshold()
     ingest(sessions, begin_run(sessions, "folk", "full"), watched(False), full=True)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
     with pytest.raises(ConnectionError):
         ingest(sessions, begin_run(sessions, "folk", "full"), watched(True), full=True)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
     assert len(seen_during) == 2 and min(seen_during) > 0
+
+
+def test_collector_spared_nests_and_restores_the_thresholds() -> None:
+    """An inner use neither unfreezes the outer one's objects nor leaves its threshold."""
+    thresholds = gc.get_threshold()
+    with collector_spared():
+        with collector_spared(young_threshold=thresholds[0] + 1000):
+            assert gc.get_threshold()[0] == thresholds[0] + 1000
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
 def test_incoming_and_rejected_pickle_unchanged() -> None:

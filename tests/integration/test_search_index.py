@@ -126,3 +126,26 @@ def test_facet_key_keeps_a_strange_language_code_whole() -> None:
     assert key == "book|adult|-1899|n|b"
     assert key.split("|", 3) == ["book", "adult", "-1899", "n|b"]
     assert facet_key("film", "unknown", None, None) == "film|unknown||"
+
+
+def test_audience_tie_goes_to_the_first_seen() -> None:
+    """Equal votes: the audience whose call number came first wins (as Counter.most_common)."""
+    assert record_audience(_bib(), ["U 839", "B 839", "B 840", "U 841"]) == "young"
+    assert record_audience(_bib(), ["839", "B 839", "U 841", "U 842"]) == "young"
+
+
+def test_document_writes_a_name_once_whatever_its_spelling() -> None:
+    """Names and titles that differ only in case, spacing or inversion are written once, the
+    first spelling kept; blank values are left out."""
+    record = _bib(
+        subtitle="roman",
+        main_author="Hamsun, Knut",
+        other_authors=("Knut  Hamsun", " ", "hamsun, knut", "Ibsen, Henrik"),
+        subjects=("Sult", " sult ", "Norge"),
+    )
+    doc = build_document("c1", [record], [])
+    assert doc.title == "Sult roman"
+    assert doc.display["authors"] == ["Hamsun, Knut", "Ibsen, Henrik"]
+    assert doc.display["subjects"] == ["Sult", "Norge"]
+    twice = build_document("c1", [record, record], [])
+    assert (twice.title, twice.authors, twice.subjects) == (doc.title, doc.authors, doc.subjects)

@@ -172,3 +172,11 @@ def test_custom_profile_rejects_unknown_status_names() -> None:
 def test_due_date_formats(text: str | None, expected: date | None) -> None:
     """Due dates are read in the forms systems export; nonsense gives None."""
     assert parse_date(text) == expected
+
+
+def test_a_repeated_subfield_code_reads_its_first_value() -> None:
+    """Two $p or $b in one item field: the first is the copy's barcode and location."""
+    result = extract_items(
+        _record("952", ["pFIRST", "bSAN", "pSECOND", "bBEK"]), PROFILES["koha-952"], SITES
+    )
+    assert [(i.barcode, i.site) for i in result.items] == [("FIRST", "SAN")]
