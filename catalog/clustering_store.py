@@ -153,13 +153,8 @@ def _live_rows(session: Session) -> Any:
     per row as decoding the record itself."""
     return session.connection().execute(
         select(
-            Source.name,
-            SourceRecord.id,
-            SourceRecord.record_id,
-            SourceRecord.title,
-            SourceRecord.main_author,
-            SourceRecord.year,
-            # As text: the keying processes parse it (`_decode_raw`), not this one.
+            *_record_columns()[:-1],
+            # `data` as text: the keying processes parse it (`_decode_raw`), not this one.
             sql_cast(SourceRecord.data, Text).label("data"),
             SourceRecord.updated_at,
             SourceRecord.cluster_id,
