@@ -23,6 +23,7 @@ from transport.solve import (
     pyvrp_exact,
     pyvrp_iterations,
     route_length,
+    unrouted_stops,
     search_budgets,
     solve,
     solve_outcome,
@@ -167,3 +168,15 @@ def test_pyvrp_iterations_cost_more_on_longer_routes(lilim_6: Path) -> None:
         route_length({"a": [("s", "pickup", "A")] * 4, "b": [], "c": [("s", "pickup", "A")] * 2}, 9)
         == 3
     )
+
+
+def test_unrouted_stops_make_pyvrp_iterations_dearer(lilim_6: Path) -> None:
+    """Stops the starting routes leave out (dropped shipments) lower the iteration budget;
+    without routes, or with every stop routed, nothing changes."""
+    graph = build_graph(read_lilim(lilim_6))
+    nodes = len(graph.nodes)
+    assert pyvrp_iterations(graph, 5.0, 10, 0) > pyvrp_iterations(graph, 5.0, 10, 8) > 20
+    assert unrouted_stops(None, nodes) == 0
+    full = {"a": [("s", "pickup", "A")] * (nodes - 1)}
+    assert unrouted_stops(full, nodes) == 0
+    assert unrouted_stops({"a": [("s", "pickup", "A")] * 3}, nodes) == nodes - 4
