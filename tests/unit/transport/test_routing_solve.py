@@ -23,10 +23,10 @@ from transport.solve import (
     pyvrp_exact,
     pyvrp_iterations,
     route_length,
-    unrouted_stops,
     search_budgets,
     solve,
     solve_outcome,
+    unrouted_stops,
 )
 from transport.verify import verify
 
