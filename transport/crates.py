@@ -21,8 +21,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from transport.problem import Shipment
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,12 @@ def legs_for_day(
     return legs, waiting
 
 
+def in_crates(items: Sequence[T], books_per_crate: int) -> list[Sequence[T]]:
+    """`items`, most urgent first, cut into crates of `books_per_crate`; the last may be
+    partial, so it holds the least urgent."""
+    return [items[k : k + books_per_crate] for k in range(0, len(items), books_per_crate)]
+
+
 def pack(legs: Iterable[Leg], books_per_crate: int) -> list[Crate]:
     """Crates per leg, most urgent items first."""
     if books_per_crate < 1:
@@ -89,8 +98,7 @@ def pack(legs: Iterable[Leg], books_per_crate: int) -> list[Crate]:
     crates = []
     for (origin, dest), members in sorted(groups.items()):
         members.sort(key=lambda i: (-i.priority, -i.age, i.barcode))
-        for n, k in enumerate(range(0, len(members), books_per_crate), start=1):
-            chunk = members[k : k + books_per_crate]
+        for n, chunk in enumerate(in_crates(members, books_per_crate), start=1):
             crates.append(
                 Crate(
                     origin,

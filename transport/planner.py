@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from transport.crates import Crate, Leg, PendingItem, legs_for_day, pack, shipments
+from transport.crates import Crate, Leg, PendingItem, in_crates, legs_for_day, pack, shipments
 from transport.problem import Break, Objective, Problem, Shipment, Site, Solution, TimeWindow, Van
 
 
@@ -92,7 +92,7 @@ class AnyCopyLeg:
         """The barcodes collected at `site`, crate by crate, most urgent first (as `pack`)."""
         ordered = sorted(self.items, key=lambda i: (-i.priority, -i.age, i.ref))
         codes = [dict(i.candidates)[site] for i in ordered]
-        return [tuple(codes[k : k + self.per_crate]) for k in range(0, len(codes), self.per_crate)]
+        return [tuple(crate) for crate in in_crates(codes, self.per_crate)]
 
 
 @dataclass(frozen=True)
@@ -202,16 +202,11 @@ def any_copy_legs(
         groups.setdefault((sites, to), []).append(it)
     legs = []
     for (sites, to), members in sorted(groups.items()):
-        first = min(members, key=lambda i: _ref_order(i.ref)).ref
+        # Named after the group's first item (the oldest transfer: they come in that order).
+        first = members[0].ref
         name = first if len(members) == 1 else f"{first}+{len(members) - 1}"
         legs.append(AnyCopyLeg(tuple(members), to, f"{name}>{to}", sites, per_crate))
     return legs, waiting
-
-
-def _ref_order(ref: str) -> tuple[int, str]:
-    """Transfer refs ("T12") by number, so a group is named after its oldest transfer."""
-    digits = ref.lstrip("T")
-    return (int(digits), ref) if digits.isdigit() else (0, ref)
 
 
 def any_copy_shipment(leg: AnyCopyLeg) -> Shipment:
