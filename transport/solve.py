@@ -15,11 +15,13 @@ normally finishes well within the limit on a two-core machine (`CPU_SHARE`, `cpu
 
 Where PyVRP's model is the whole problem (`pyvrp_exact`: one window per site, no breaks, no
 alternative pickups — the Li & Lim instances, plain days) OR-Tools from VROOM's routes never
-won, while PyVRP kept improving with more iterations, so there the two PyVRP runs get the cores
-and OR-Tools a small budget (`exact_budgets`), and the second PyVRP run starts from scratch
-(seed `seed + 1`) instead of from VROOM's routes.  Two runs from VROOM's routes (the plan
-before) were both stuck on them on some instances: on a fresh 100-task lrc2 instance both ended
-3.6 % behind PyVRP from scratch, which the run from scratch here matches within 0.03 %.
+won, while PyVRP kept improving with more iterations, so there PyVRP gets both cores and
+OR-Tools does not run (`exact_plan`): after a quick VROOM pass that sizes it, PyVRP from
+scratch (seed `seed + 1`) runs on one core to the end, while VROOM runs on the other, followed
+by PyVRP from the cheapest routes so far.  Two runs from VROOM's routes were both stuck on them
+on some instances (on a fresh 100-task lrc2 both ended 3.6 % behind PyVRP from scratch), and a
+run from scratch started after VROOM and beside OR-Tools got half the iterations of the
+benchmark's reference PyVRP.
 
 The wall clock stays only as the safety net that guarantees the limit: each engine runs in a
 child process that is stopped at its deadline (neither VROOM nor OR-Tools' first-solution
@@ -75,7 +77,7 @@ at 0.55 it takes 4-8 s (16-17 of 17). At load 7-11 (four people testing and benc
 the same two cores) an engine got only 0.08-0.25 of a core; there 0.15 never let the clock cut
 a 10 s run. A machine shared like that sets `BOKFLYT_SOLVER_CPU_SHARE` (see `cpu_share`); a cut
 run is logged and reported anyway.  Where PyVRP leads (`pyvrp_exact`) its two runs are sized
-for `EXACT_PAIR_SHARE` times this."""
+for `EXACT_CORE_SHARE` times this."""
 
 CPU_SHARE_ENV = "BOKFLYT_SOLVER_CPU_SHARE"
 
@@ -102,25 +104,21 @@ the level the benchmark's own VROOM reaches with the whole limit (level 5) up to
 so the solver starts from routes at least that good (at 0.2 a 241-node day got level 2 and
 lost to the reference VROOM by 4 %)."""
 
-PYVRP_CAP_SHARE = 0.95
+PYVRP_CAP_SHARE = 0.98
 """The part of the time left that a PyVRP run's wall-clock cap may take (see `_pyvrp_cap`).
 It was 0.8 of it, less three times the time to build PyVRP's data: at 10 s and 100 tasks, a
-run started after VROOM (~1 s) got 6.6 s, below the 7.3 CPU seconds it is now sized for."""
+run started after VROOM (~1 s) got 6.6 s, below the 7.3 CPU seconds it was sized for; at 0.95
+less twice that time the run from scratch on a 200-task lrc1 was cut at 8.2 s."""
 
 SEARCH_SHARE = 0.45
 """The part of the limit the PyVRP and OR-Tools budgets are sized for (they run after VROOM,
 which takes up to ~0.4 of the limit on two cores)."""
 
-EXACT_PAIR_SHARE = 1.6
-"""How much of a core each PyVRP run gets where OR-Tools' budget is small (`pyvrp_exact`), as a
-multiple of `cpu_share` (0.88 at the default): two busy engines on two cores instead of three.
-At 1.5, with the old iteration model, 10 s runs ended after 7.0-7.2 s on an idle machine and
-the two PyVRP runs got ~4.6 CPU seconds each; the iteration model is within ~10 % now
-(`PYVRP_MS_PER_ITERATION`), which is what the remaining 12 % of a core is for."""
-
-EXACT_ORTOOLS_SHARE = 0.4
-"""OR-Tools' budget where PyVRP leads, as a part of its budget elsewhere: enough branches to read
-the starting routes back and improve them a little (at 0.12 it could not read 200-task routes)."""
+EXACT_CORE_SHARE = 1.6
+"""How much of a core each PyVRP run is sized for where PyVRP leads (`pyvrp_exact`), as a
+multiple of `cpu_share` (0.88 at the default): two engines alone on two cores, with ~12 % of
+a core kept for the error of the iteration model (`PYVRP_MS_PER_ITERATION`), which mostly
+overestimates: real/model 0.8-1.0 on 12 generated instances and two days."""
 
 SEARCH_OVERHEAD = 0.75
 """Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
@@ -128,13 +126,21 @@ the engines' caps' margins, starting them and building PyVRP's data.  Left out o
 before the PyVRP budgets are sized, so that at short limits a run is no bigger than the time
 there is (1.5 s: ~0.6 CPU seconds)."""
 
-COLD_RUN = 1
-"""Where PyVRP leads (`pyvrp_exact`), PyVRP run number `COLD_RUN` (seed `seed + COLD_RUN`)
-starts from scratch rather than from the cheapest routes so far: see `exact_budgets`."""
-
 PYVRP_RUNS = 2
-"""PyVRP searches run side by side, with seeds `seed`, `seed + 1`, ..., from the cheapest routes
-so far (but for `COLD_RUN` where PyVRP leads)."""
+"""PyVRP searches side by side from the cheapest routes so far, with seeds `seed`, `seed + 1`,
+... where OR-Tools leads (see `exact_plan` for where PyVRP leads)."""
+
+QUICK_LEVEL = 0
+"""The VROOM exploration level of the quick pass that starts an exact plan (`exact_plan`):
+0.03-0.08 s on one core at 100-200 tasks, with routes within a route of VROOM's best, which is
+all the run from scratch needs to know to size its iteration budget (`cold_route_length`)."""
+
+COLD_SLACK = 1.25
+"""See `cold_route_length`."""
+
+VROOM_WALL_SLACK = 1.3
+"""Wall seconds per expected CPU second of VROOM on one thread (`vroom.level_seconds`): its table
+is low by up to 30 % on some instances (lc1 with 200 tasks, level 5: 4.21 s against 3.25)."""
 
 PYVRP_MS_PER_ITERATION = (0.7, 0.0025, 0.01, 0.0015)
 """Milliseconds of CPU per PyVRP iteration: fixed + per routing node + per stop on the average
@@ -167,45 +173,63 @@ def pyvrp_exact(problem: Problem) -> bool:
 
 @dataclass(frozen=True)
 class Budgets:
-    """CPU seconds of work for each PyVRP run from the cheapest routes so far, for OR-Tools'
-    search (before `route_stretch`) and for the PyVRP run from scratch (0: none)."""
+    """CPU seconds of work for each PyVRP run from the cheapest routes so far and for OR-Tools'
+    search (before `route_stretch`), where OR-Tools leads."""
 
     pyvrp: float
     ortools: float
-    cold: float = 0.0
 
 
-def search_budgets(
-    problem: Problem, time_limit: float, share: float, pyvrp: bool, vroom_seconds: float = 0.0
-) -> Budgets:
-    """The search engines' work budgets: equal shares of `SEARCH_SHARE` of the limit, or, where
-    PyVRP runs and models the whole problem, the two cores for PyVRP (`exact_budgets`)."""
+def search_budgets(time_limit: float, share: float) -> Budgets:
+    """Equal shares of `SEARCH_SHARE` of the limit for every search engine."""
     even = share * SEARCH_SHARE * time_limit
-    if not (pyvrp and pyvrp_exact(problem)):
-        return Budgets(even, even)
-    return exact_budgets(time_limit, share, vroom_seconds)
+    return Budgets(even, even)
 
 
-def exact_budgets(time_limit: float, share: float, vroom_seconds: float) -> Budgets:
-    """Where PyVRP leads: after VROOM (`vroom_seconds` of CPU expected, on both cores) two
-    PyVRP runs, one from VROOM's routes and one from scratch, each on a core, less half of
-    OR-Tools' small budget each; a run gets `EXACT_PAIR_SHARE` x `share` of a core.
+@dataclass(frozen=True)
+class ExactPlan:
+    """Where PyVRP leads: VROOM's exploration level and the CPU seconds of the PyVRP run from
+    scratch (`cold`) and of the run from VROOM's routes (`warm`), each alone on a core."""
 
-    Measured as best-so-far against the CPU time of each run on its own (generated sets 15
-    and 16, set 14's three misses, two Bærum days: 20-22 instances; the reference is VROOM or
-    PyVRP from scratch, seed 0, for 10 CPU seconds, whichever is better): two runs from
-    VROOM's routes at ~4.6 CPU s each (the plan before) held 16 of 20; the same sized for 0.88
-    of a core 18 of 20 (both miss the stuck lrc2 instance by 3.6 %); this plan 20 of 22 (by
-    0.95 % on a 200-task instance where the reference was lucky late in its run, and 0.03 %).
-    Starting the run from scratch at once, beside VROOM, held 21 of 22, but there VROOM
-    shares the cores with it, and on a busy machine (load 6) the clock then cut VROOM on a
-    241-node day that it finishes alone, and the answer lost 4 % to the reference VROOM.
+    level: int
+    cold: float
+    warm: float
+
+
+def exact_plan(nodes: int, time_limit: float, share: float) -> ExactPlan:
+    """The work budgets where PyVRP models the whole problem (`pyvrp_exact`), from the size and
+    the limit only, so that the answer does not depend on the machine's load.
+
+    One core: a quick VROOM pass (`QUICK_LEVEL`), then PyVRP from scratch to the end.  The
+    other: VROOM at the level that fits `VROOM_CPU` of the limit, on one thread, then PyVRP
+    from the cheapest routes so far to the end.  OR-Tools does not run: from VROOM's routes it
+    never beat PyVRP here, and its small budget cost each PyVRP run about a CPU second (three
+    busy processes on two cores).
+
+    The run from scratch is the one the benchmark's reference PyVRP is measured against: it
+    used to start after VROOM and beside OR-Tools and got ~48 % of the reference's iterations
+    on a 200-task lrc1 (3,547 against 7,364, both cut by their cap); started at once it gets
+    `EXACT_CORE_SHARE` x `share` of a core for nearly the whole limit.
     """
-    core = EXACT_PAIR_SHARE * share
-    window = max(0.0, time_limit - SEARCH_OVERHEAD - 0.5 * vroom_seconds / core)
-    ortools = EXACT_ORTOOLS_SHARE * share * SEARCH_SHARE * time_limit
-    runs = max(0.0, core * window - ortools / 2)
-    return Budgets(runs, ortools, runs)
+    core = EXACT_CORE_SHARE * share
+    window = max(0.0, time_limit - SEARCH_OVERHEAD - quick_seconds(nodes))
+    level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
+    vroom_wall = VROOM_WALL_SLACK * vroom_seed.level_seconds(nodes, level) / core
+    return ExactPlan(level, core * window, core * max(0.0, window - vroom_wall))
+
+
+def quick_seconds(nodes: int) -> float:
+    """Wall seconds the quick VROOM pass is allowed for (`QUICK_LEVEL`): 0.05 s for starting it
+    and 0.8 s per 600 nodes squared (0.08 s measured at 201)."""
+    return 0.05 + 0.8 * (nodes / 600) ** 2
+
+
+def cold_route_length(quick: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:
+    """The route length to size the run from scratch by: the quick pass's, `COLD_SLACK` longer
+    (PyVRP's iterations from scratch cost more than on VROOM's routes, and the quick pass's
+    routes are a little shorter than VROOM's best: at 1.1 the run from scratch on a 100-task
+    lrc2 took 2.30 ms an iteration where the model said 1.90, and its cap cut it)."""
+    return COLD_SLACK * route_length(quick, nodes)
 
 
 def diagnose(problem: Problem, shipment: Shipment) -> str:
@@ -287,15 +311,117 @@ def solve_outcome(
         if s is not None:
             candidates.append(s)
     large = nodes > LARGE_NODES
-    side_jobs: list[tuple[str, _Child]] = []
     seeds = use_seeds and bool(problem.shipments)
     use_vroom = seeds and vroom_seed.AVAILABLE
     use_pyvrp = seeds and not large and pyvrp_seed.AVAILABLE
-    # Where PyVRP leads, one of its runs starts from scratch (`exact_budgets`).
-    exact = use_pyvrp and pyvrp_exact(problem)
-    level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
-    vroom_seconds = vroom_seed.level_seconds(nodes, level) if use_vroom and not large else 0.0
-    budgets = search_budgets(problem, time_limit, share, use_pyvrp, vroom_seconds)
+    if use_vroom and use_pyvrp and pyvrp_exact(problem):
+        _exact_search(problem, graph, time_limit, deadline, seed, share, candidates, cuts)
+    else:
+        _general_search(
+            problem,
+            graph,
+            time_limit,
+            deadline,
+            seed,
+            share,
+            use_vroom,
+            use_pyvrp,
+            candidates,
+            cuts,
+        )
+    if not candidates:
+        reasons = tuple(Dropped(s.id, diagnose(problem, s)) for s in problem.shipments)
+        return Outcome(Solution((), reasons, "none"), tuple(cuts))
+    best = min(candidates, key=lambda s: solution_cost(problem, s))
+    log.info(
+        "best of %d candidates: %s, %d vans, cost %.3f, %.2f s%s",
+        len(candidates),
+        best.solver,
+        best.vehicles,
+        solution_cost(problem, best),
+        time.monotonic() - t0,
+        f"; cut by the wall clock: {', '.join(cuts)}" if cuts else "",
+    )
+    return Outcome(best, tuple(cuts))
+
+
+def _exact_search(
+    problem: Problem,
+    graph: Graph,
+    time_limit: float,
+    deadline: float,
+    seed: int,
+    share: float,
+    candidates: list[Solution],
+    cuts: list[str],
+) -> None:
+    """Where PyVRP models the whole problem: the two cores as `exact_plan` lays them out."""
+    t0 = time.monotonic()
+    nodes = len(graph.nodes)
+    plan = exact_plan(nodes, time_limit, share)
+    quick_wait = quick_seconds(nodes) + 0.02 * time_limit
+    job = _Child.start(vroom_seed.solve_vroom, problem, graph, None, 1, None, QUICK_LEVEL)
+    got = job.result(quick_wait + 0.1, "VROOM (quick)")
+    _collect(problem, got, "vroom-quick", candidates, cuts)
+    quick = got.sequences if isinstance(got, SeedRoutes) else None
+    side_jobs: list[tuple[str, _Child]] = []
+    cap = _pyvrp_cap(deadline, nodes)
+    if plan.cold <= 0:
+        log.info("no PyVRP run from scratch: the limit leaves no time for it")
+    elif cap > 0.1:
+        its = pyvrp_iterations(
+            graph, plan.cold, cold_route_length(quick, nodes), unrouted_stops(quick, nodes)
+        )
+        # Seed + 1: the benchmark's reference PyVRP runs with the seed itself, and a copy of
+        # its search would prove nothing.
+        job = _Child.start(pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + 1, its, None)
+        side_jobs.append(("pyvrp-cold", job))
+    else:
+        _clock_cut(cuts, "pyvrp-cold", "no time left to start it")
+    # No timeout of VROOM's own: it splits a timeout between its searches, each of which then
+    # stops early; on one thread at 10 s that lost 4 % on a 120-shipment day though VROOM
+    # finished in 5.3 s.  The level is its budget; being stopped here is the safety net.
+    job = _Child.start(vroom_seed.solve_vroom, problem, graph, None, 1, None, plan.level)
+    got = job.result(min(t0 + 0.8 * time_limit, deadline) - time.monotonic(), "VROOM")
+    _collect(problem, got, "vroom", candidates, cuts)
+    start_routes = _routes_of(
+        min(candidates, key=lambda s: solution_cost(problem, s), default=None)
+    )
+    cap = _pyvrp_cap(deadline, nodes)
+    if not start_routes or plan.warm <= 0:
+        log.info("no PyVRP run from VROOM's routes: no routes, or the limit leaves no time")
+    elif cap > 0.1:
+        its = pyvrp_iterations(
+            graph, plan.warm, route_length(start_routes, nodes), unrouted_stops(start_routes, nodes)
+        )
+        job = _Child.start(pyvrp_seed.solve_pyvrp, problem, graph, cap, seed, its, start_routes)
+        side_jobs.append(("pyvrp", job))
+    else:
+        _clock_cut(cuts, "pyvrp", "no time left to start it")
+    for name, job in side_jobs:
+        got = job.result(deadline - time.monotonic(), name)
+        _collect(problem, got, name, candidates, cuts)
+
+
+def _general_search(
+    problem: Problem,
+    graph: Graph,
+    time_limit: float,
+    deadline: float,
+    seed: int,
+    share: float,
+    use_vroom: bool,
+    use_pyvrp: bool,
+    candidates: list[Solution],
+    cuts: list[str],
+) -> None:
+    """VROOM, then PyVRP twice from the cheapest routes so far beside OR-Tools, which leads here:
+    it is the only engine that models everything (several windows, breaks, any-copy pickups)."""
+    t0 = time.monotonic()
+    nodes = len(graph.nodes)
+    large = nodes > LARGE_NODES
+    budgets = search_budgets(time_limit, share)
+    side_jobs: list[tuple[str, _Child]] = []
     if use_vroom:
         if large:
             # Large day: OR-Tools' own insertion beats VROOM here (600 nodes: 5.10 M vs 5.47 M
@@ -326,23 +452,15 @@ def solve_outcome(
         # PyVRP beside OR-Tools.  Its iteration budget depends on the limit, the size and the
         # starting routes' length only; its wall-clock cap is what is left, with a margin:
         # stopped by its cap it still answers, stopped at the parent's deadline it does not.
-        cap = _pyvrp_cap(deadline, nodes)
         # Two runs with different seeds: independent searches from one start differ most in
-        # distance.  Where PyVRP leads the second starts from scratch instead (`exact_budgets`).
+        # distance.
+        cap = _pyvrp_cap(deadline, nodes)
         for k in range(PYVRP_RUNS):
-            cold = exact and k == COLD_RUN
-            name = "pyvrp-cold" if cold else "pyvrp" if k == 0 else f"pyvrp{k + 1}"
+            name = "pyvrp" if k == 0 else f"pyvrp{k + 1}"
             if cap > 0.1:
-                budget = budgets.cold if cold else budgets.pyvrp
-                its = pyvrp_iterations(graph, budget, length, unrouted)
+                its = pyvrp_iterations(graph, budgets.pyvrp, length, unrouted)
                 job = _Child.start(
-                    pyvrp_seed.solve_pyvrp,
-                    problem,
-                    graph,
-                    cap,
-                    seed + k,
-                    its,
-                    None if cold else start_routes,
+                    pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + k, its, start_routes
                 )
                 side_jobs.append((name, job))
             else:
@@ -360,20 +478,6 @@ def solve_outcome(
     for name, job in side_jobs:
         got = job.result(deadline - time.monotonic(), name)
         _collect(problem, got, name, candidates, cuts)
-    if not candidates:
-        reasons = tuple(Dropped(s.id, diagnose(problem, s)) for s in problem.shipments)
-        return Outcome(Solution((), reasons, "none"), tuple(cuts))
-    best = min(candidates, key=lambda s: solution_cost(problem, s))
-    log.info(
-        "best of %d candidates: %s, %d vans, cost %.3f, %.2f s%s",
-        len(candidates),
-        best.solver,
-        best.vehicles,
-        solution_cost(problem, best),
-        time.monotonic() - t0,
-        f"; cut by the wall clock: {', '.join(cuts)}" if cuts else "",
-    )
-    return Outcome(best, tuple(cuts))
 
 
 def _routes_of(solution: Solution | None) -> Sequences | None:
@@ -409,10 +513,10 @@ def _collect(
 
 def _pyvrp_cap(deadline: float, nodes: int) -> float:
     """A PyVRP run's wall-clock cap: the time left less building its data (PyVRP's own runtime
-    excludes it; ~2.4 s at 600 nodes, twice that allowed) and a margin to hand its routes back.
+    excludes it; ~2.4 s at 600 nodes, 1.5 times that allowed) and a margin to hand its routes back.
     Stopped by its cap a run still answers; stopped at the parent's deadline it does not."""
     setup = 2.5 * (nodes / 600) ** 2
-    return PYVRP_CAP_SHARE * (deadline - time.monotonic()) - 2 * setup - 0.2
+    return PYVRP_CAP_SHARE * (deadline - time.monotonic()) - 1.5 * setup - 0.2
 
 
 def route_length(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:

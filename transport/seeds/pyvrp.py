@@ -142,10 +142,11 @@ def solve_pyvrp(
             out[van_id] = seq
     log.log(
         logging.WARNING if cut and max_iterations is not None else logging.INFO,
-        "PyVRP: %d routes after %d/%s iterations%s%s",
+        "PyVRP: %d routes after %d/%s iterations in %.2f s%s%s",
         len(out),
         res.num_iterations,
         max_iterations,
+        res.runtime,
         " from the given routes" if start is not None else "",
         " - stopped by its runtime cap, answer depends on load" if cut else "",
     )

@@ -57,12 +57,16 @@ def solve_vroom(
     timeout: float | None,
     threads: int = 1,
     level_budget: float | None = None,
+    level: int | None = None,
 ) -> SeedRoutes | None:
     """Sequences per van id from VROOM, or None when pyvroom is missing or VROOM fails.
 
-    The exploration level, chosen to fit `level_budget` seconds (default: `timeout`), is the
-    work budget: VROOM finishes it and gives the same routes every time.  Its own `timeout` is
-    the safety net on a busy machine; when it ends the search the routes say so (`clock_cut`).
+    The exploration level, `level` or chosen to fit `level_budget` seconds (default: `timeout`),
+    is the work budget: VROOM finishes it and gives the same routes every time.  Its own
+    `timeout` is the safety net on a busy machine; when it ends the search the routes say so
+    (`clock_cut`).  VROOM shares a timeout out between its searches, so a timeout short of
+    what the level needs cuts searches even when the whole ends well before it: without a
+    timeout, a caller's own deadline is the only safety net.
     """
     if not AVAILABLE:
         log.info("pyvroom not installed; no VROOM seed")
@@ -121,7 +125,8 @@ def solve_vroom(
             amount=vroom.Amount([s.size]),
             priority=prio,
         )
-    level = exploration_level(len(graph.nodes), level_budget or timeout)
+    if level is None:
+        level = exploration_level(len(graph.nodes), level_budget or timeout)
     try:
         sol = inp.solve(
             exploration_level=level,

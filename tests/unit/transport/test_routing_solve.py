@@ -17,9 +17,10 @@ from transport.solve import (
     CPU_SHARE_ENV,
     SEARCH_SHARE,
     Budgets,
+    cold_route_length,
     cpu_share,
     diagnose,
-    exact_budgets,
+    exact_plan,
     pyvrp_exact,
     pyvrp_iterations,
     route_length,
@@ -63,7 +64,23 @@ def test_clock_cut_is_reported(gen_40: Path, monkeypatch: pytest.MonkeyPatch) ->
     t = time.monotonic()
     out = solve_outcome(p, time_limit=2.0, seed=3)
     assert time.monotonic() - t <= 2.0 + 0.1
-    assert "pyvrp" in out.clock_cut and "ortools" in out.clock_cut
+    assert "pyvrp" in out.clock_cut and "pyvrp-cold" in out.clock_cut
+    assert verify(p, out.solution) == []
+
+
+def test_clock_cut_is_reported_where_ortools_leads(
+    gen_40: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same where OR-Tools leads (a van with a break: PyVRP cannot model it)."""
+    monkeypatch.setattr(solve_module, "CPU_SHARE", 500.0)  # 41 nodes: 50 fits OR-Tools
+    monkeypatch.delenv(CPU_SHARE_ENV, raising=False)
+    base = read_lilim(gen_40)
+    vans = tuple(replace(v, break_=Break(v.shift.start, v.shift.end - 1, 1)) for v in base.vans)
+    p = replace(base, vans=vans)
+    t = time.monotonic()
+    out = solve_outcome(p, time_limit=2.0, seed=3)
+    assert time.monotonic() - t <= 2.0 + 0.1
+    assert "ortools" in out.clock_cut
     assert verify(p, out.solution) == []
 
 
@@ -131,31 +148,32 @@ def test_pyvrp_exact_only_without_what_pyvrp_cannot_model(
     assert not pyvrp_exact(replace(base, shipments=(alt, *base.shipments[1:])))
 
 
-def test_search_budgets_give_pyvrp_the_cores_only_where_it_models_everything(
-    line_problem: Callable[..., Problem],
-) -> None:
-    """Exact problem with PyVRP: more for each PyVRP run, less for OR-Tools, and a run from
-    scratch; else even shares and no run from scratch."""
+def test_search_budgets_are_even_shares() -> None:
+    """Where OR-Tools leads every search engine gets the same budget."""
     even = 0.5 * SEARCH_SHARE * 10
-    exact = search_budgets(line_problem(), 10, 0.5, pyvrp=True)
-    assert exact.pyvrp > even > exact.ortools > 0
-    assert exact.cold == exact.pyvrp
-    assert search_budgets(line_problem(), 10, 0.5, pyvrp=False).cold == 0
-    assert search_budgets(line_problem(), 10, 0.5, pyvrp=False) == Budgets(even, even)
-    with_break = line_problem(brk=Break(100, 200, 30))
-    assert search_budgets(with_break, 10, 0.5, pyvrp=True) == Budgets(even, even)
+    assert search_budgets(10, 0.5) == Budgets(even, even)
 
 
-def test_exact_budgets_share_vroom_s_time_and_never_go_negative() -> None:
-    """Where PyVRP leads both its runs (from VROOM's routes, from scratch) get the same budget,
-    less VROOM's expected CPU time shared out between them; a short limit leaves nothing."""
-    idle = exact_budgets(10, 0.5, 0.0)
-    busy = exact_budgets(10, 0.5, 2.0)
-    assert idle.cold == idle.pyvrp and busy.cold == busy.pyvrp
-    assert idle.pyvrp - busy.pyvrp == pytest.approx(1.0)
-    assert busy.ortools == idle.ortools
-    short = exact_budgets(0.5, 0.5, 2.0)
-    assert short.pyvrp == 0 and short.cold == 0
+def test_exact_plan_gives_the_run_from_scratch_the_whole_limit_and_vroom_s_core_the_rest() -> None:
+    """Where PyVRP leads the run from scratch is sized for nearly the whole limit, the run from
+    VROOM's routes for what VROOM leaves (less on bigger problems, where VROOM takes longer),
+    and a short limit leaves neither anything."""
+    small, big = exact_plan(101, 10, 0.5), exact_plan(241, 10, 0.5)
+    core = solve_module.EXACT_CORE_SHARE * 0.5
+    assert core * 8.5 < small.cold <= core * 10
+    assert 0 < big.warm < small.warm < small.cold
+    assert big.level >= 1
+    short = exact_plan(101, 0.5, 0.5)
+    assert short.cold == 0 and short.warm == 0
+
+
+def test_cold_route_length_errs_long() -> None:
+    """The run from scratch is sized on the quick pass's routes, made longer (a short estimate
+    overruns the cap; a long one only leaves time unused)."""
+    quick = {"a": [("s", "pickup", "A")] * 10, "b": [("s", "pickup", "A")] * 6}
+    assert cold_route_length(quick, 17) == pytest.approx(8 * solve_module.COLD_SLACK)
+    assert cold_route_length(quick, 17) > 8
+    assert cold_route_length(None, 300) == pytest.approx(30 * solve_module.COLD_SLACK)
 
 
 def test_pyvrp_iterations_cost_more_on_longer_routes(lilim_6: Path) -> None:
