@@ -135,6 +135,15 @@ QUICK_LEVEL = 0
 0.03-0.08 s on one core at 100-200 tasks, with routes within a route of VROOM's best, which is
 all the run from scratch needs to know to size its iteration budget (`cold_route_length`)."""
 
+ROUTED_ALL_LEVEL = 3
+"""VROOM's highest level where the quick pass routes every shipment (`exact_plan`).  There
+VROOM's routes are mostly PyVRP's start: on 14 Li & Lim instances at 10 s PyVRP's reference
+was as good as VROOM's level 5 on 13 (better on 6) and behind on one by 0.05 in distance,
+lr1_2_1, which level 3 solves to the best known in 1.0 s; at 200 tasks level 5 took 0.8-2.2 s
+more of the other core than level 3. Where
+shipments are dropped VROOM is the engine that counts (a 120-shipment day: PyVRP 31 % behind
+VROOM; level 4 there was 4 % behind level 5), so it gets the level that fits."""
+
 COLD_SLACK = 1.25
 """See `cold_route_length`."""
 
@@ -196,7 +205,7 @@ class ExactPlan:
     warm: float
 
 
-def exact_plan(nodes: int, time_limit: float, share: float) -> ExactPlan:
+def exact_plan(nodes: int, time_limit: float, share: float, drops: bool = True) -> ExactPlan:
     """The work budgets where PyVRP models the whole problem (`pyvrp_exact`), from the size and
     the limit only, so that the answer does not depend on the machine's load.
 
@@ -210,10 +219,15 @@ def exact_plan(nodes: int, time_limit: float, share: float) -> ExactPlan:
     used to start after VROOM and beside OR-Tools and got ~48 % of the reference's iterations
     on a 200-task lrc1 (3,547 against 7,364, both cut by their cap); started at once it gets
     `EXACT_CORE_SHARE` x `share` of a core for nearly the whole limit.
+
+    VROOM's level: where the quick pass routes every shipment (`drops` false: a Li & Lim
+    instance, a day with room for everything) at most `ROUTED_ALL_LEVEL`, else what fits.
     """
     core = EXACT_CORE_SHARE * share
     window = max(0.0, time_limit - SEARCH_OVERHEAD - quick_seconds(nodes))
     level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
+    if not drops:
+        level = min(level, ROUTED_ALL_LEVEL)
     vroom_wall = VROOM_WALL_SLACK * vroom_seed.level_seconds(nodes, level) / core
     return ExactPlan(level, core * window, core * max(0.0, window - vroom_wall))
 
@@ -358,12 +372,13 @@ def _exact_search(
     """Where PyVRP models the whole problem: the two cores as `exact_plan` lays them out."""
     t0 = time.monotonic()
     nodes = len(graph.nodes)
-    plan = exact_plan(nodes, time_limit, share)
     quick_wait = quick_seconds(nodes) + 0.02 * time_limit
     job = _Child.start(vroom_seed.solve_vroom, problem, graph, None, 1, None, QUICK_LEVEL)
     got = job.result(quick_wait + 0.1, "VROOM (quick)")
     _collect(problem, got, "vroom-quick", candidates, cuts)
     quick = got.sequences if isinstance(got, SeedRoutes) else None
+    drops = quick is None or unrouted_stops(quick, nodes) > 0
+    plan = exact_plan(nodes, time_limit, share, drops)
     side_jobs: list[tuple[str, _Child]] = []
     cap = _pyvrp_cap(deadline, nodes)
     if plan.cold <= 0:

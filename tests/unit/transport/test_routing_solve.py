@@ -156,8 +156,8 @@ def test_search_budgets_are_even_shares() -> None:
 
 def test_exact_plan_gives_the_run_from_scratch_the_whole_limit_and_vroom_s_core_the_rest() -> None:
     """Where PyVRP leads the run from scratch is sized for nearly the whole limit, the run from
-    VROOM's routes for what VROOM leaves (less on bigger problems, where VROOM takes longer),
-    and a short limit leaves neither anything."""
+    VROOM's routes for what VROOM leaves (less on bigger problems, where VROOM takes longer,
+    and more where nothing is dropped), and a short limit leaves neither anything."""
     small, big = exact_plan(101, 10, 0.5), exact_plan(241, 10, 0.5)
     core = solve_module.EXACT_CORE_SHARE * 0.5
     assert core * 8.5 < small.cold <= core * 10
@@ -165,6 +165,11 @@ def test_exact_plan_gives_the_run_from_scratch_the_whole_limit_and_vroom_s_core_
     assert big.level >= 1
     short = exact_plan(101, 0.5, 0.5)
     assert short.cold == 0 and short.warm == 0
+    # Where the quick pass routes everything VROOM is only PyVRP's start: a lower level, and
+    # the time it saves goes to the run from its routes.
+    routed = exact_plan(241, 10, 0.5, drops=False)
+    assert routed.level <= solve_module.ROUTED_ALL_LEVEL < big.level
+    assert routed.warm > big.warm and routed.cold == big.cold
 
 
 def test_cold_route_length_errs_long() -> None:
