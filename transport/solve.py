@@ -447,13 +447,9 @@ def _general_search(
         else:
             # VROOM first, on both cores: its routes are the best start the others get and on
             # mid-size days it is the strongest engine, but only given the CPU time it needs.
+            # No timeout of its own (see `_exact_search`): the wait below is the safety net.
             job = _Child.start(
-                vroom_seed.solve_vroom,
-                problem,
-                graph,
-                0.5 * time_limit,
-                2,
-                VROOM_CPU * time_limit,
+                vroom_seed.solve_vroom, problem, graph, None, 2, VROOM_CPU * time_limit
             )
             got = job.result(t0 + 0.55 * time_limit - time.monotonic(), "VROOM")
             _collect(problem, got, "vroom", candidates, cuts)
