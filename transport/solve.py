@@ -47,14 +47,14 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
 from transport.cost import solution_cost
 from transport.graph import Graph, build_graph
 from transport.model import default_branch_limit, improve
-from transport.problem import Dropped, Problem, Shipment, Solution
+from transport.problem import Dropped, Problem, Shipment, Solution, Van
 from transport.schedule import ScheduleError, Visit, schedule
 from transport.seeds import SeedRoutes
 from transport.seeds import pyvrp as pyvrp_seed
@@ -491,6 +491,30 @@ def _general_search(
         _collect(problem, got, name, candidates, cuts)
 
 
+def canonical_vans(problem: Problem, sequences: Mapping[str, Sequence[Visit]]) -> Sequences:
+    """The same routes, with those of interchangeable vans (alike in all but their id) handed
+    to them in a fixed order: by the routes' stops, to the vans in the problem's order.
+
+    VROOM's search is deterministic, but which of several equally good answers it returns
+    depends on which of its threads finishes first (VROOM-Project/vroom#145): on a 40-task
+    Li & Lim-style instance 10 of 30 runs gave the same routes on other vans, and the same
+    problem and seed gave another plan.  Engines' answers pass through here, so which alike
+    van drives which route no longer depends on that."""
+    groups: dict[Van, list[str]] = {}
+    for v in problem.vans:
+        groups.setdefault(replace(v, id=""), []).append(v.id)
+    out: Sequences = {}
+    for ids in groups.values():
+        routes = sorted(
+            (list(sequences[i]) for i in ids if sequences.get(i)), key=lambda r: repr(r)
+        )
+        for van_id, route in zip(ids, routes, strict=False):
+            out[van_id] = route
+    known = {v.id for v in problem.vans}
+    out.update({k: list(r) for k, r in sequences.items() if k not in known})  # timed() rejects
+    return out
+
+
 def _routes_of(solution: Solution | None) -> Sequences | None:
     if solution is None:
         return None
@@ -517,7 +541,7 @@ def _collect(
         return
     if got.clock_cut:
         cuts.append(name)
-    s = timed(problem, got.sequences, f"bokflyt/{name}")
+    s = timed(problem, canonical_vans(problem, got.sequences), f"bokflyt/{name}")
     if s is not None:
         candidates.append(s)
 

@@ -17,6 +17,7 @@ from transport.solve import (
     CPU_SHARE_ENV,
     SEARCH_SHARE,
     Budgets,
+    canonical_vans,
     cold_route_length,
     cpu_share,
     diagnose,
@@ -203,3 +204,24 @@ def test_unrouted_stops_make_pyvrp_iterations_dearer(lilim_6: Path) -> None:
     full = {"a": [("s", "pickup", "A")] * (nodes - 1)}
     assert unrouted_stops(full, nodes) == 0
     assert unrouted_stops({"a": [("s", "pickup", "A")] * 3}, nodes) == nodes - 4
+
+
+def test_canonical_vans_hand_routes_to_alike_vans_in_a_fixed_order(
+    line_problem: Callable[..., Problem],
+) -> None:
+    """Routes swapped between alike vans come out the same; a van unlike the others keeps its
+    own route, and no route is lost."""
+    base = line_problem(n_ship=3)
+    v0 = base.vans[0]
+    vans = (replace(v0, id="a"), replace(v0, id="b"), replace(v0, id="big", capacity=99))
+    p = replace(base, vans=vans)
+    r1 = [("s0", "pickup", "A"), ("s0", "delivery", "B")]
+    r2 = [("s1", "pickup", "A"), ("s1", "delivery", "C")]
+    r3 = [("s2", "pickup", "A"), ("s2", "delivery", "B")]
+    one = canonical_vans(p, {"a": r1, "b": r2, "big": r3})
+    other = canonical_vans(p, {"a": r2, "b": r1, "big": r3})
+    assert one == other
+    assert one["big"] == r3
+    assert sorted(map(repr, one.values())) == sorted(map(repr, (r1, r2, r3)))
+    # A single route on alike vans goes to the first of them.
+    assert canonical_vans(p, {"b": r1}) == {"a": r1}
