@@ -541,6 +541,8 @@ def _collect(
         return
     if got.clock_cut:
         cuts.append(name)
+        if not got.sequences:
+            return
     s = timed(problem, canonical_vans(problem, got.sequences), f"bokflyt/{name}")
     if s is not None:
         candidates.append(s)
@@ -602,8 +604,13 @@ def _ortools_sequences(
     initial: Mapping[str, Sequence[Visit]] | None,
     branches: int,
 ) -> SeedRoutes | None:
+    began = time.monotonic()
     res = improve(problem, graph, budget, initial=initial, branch_limit=branches)
-    return None if res is None else SeedRoutes(res.sequences, res.clock_cut)
+    if res is None:
+        # Nothing found: by the clock (no routes, but a cut to report) or by the budget.
+        cut = time.monotonic() - began >= 0.95 * budget
+        return SeedRoutes({}, True) if cut else None
+    return SeedRoutes(res.sequences, res.clock_cut)
 
 
 def _run_child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

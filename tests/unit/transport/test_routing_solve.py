@@ -72,8 +72,10 @@ def test_clock_cut_is_reported(gen_40: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_clock_cut_is_reported_where_ortools_leads(
     gen_40: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same where OR-Tools leads (a van with a break: PyVRP cannot model it)."""
-    monkeypatch.setattr(solve_module, "CPU_SHARE", 500.0)  # 41 nodes: 50 fits OR-Tools
+    """The same where OR-Tools leads (a van with a break: PyVRP cannot model it); PyVRP runs
+    there too, from VROOM's routes, and its cut is reported.  (OR-Tools' own cut is tested in
+    test_routing_model: on 41 nodes its search may end on its own before the clock.)"""
+    monkeypatch.setattr(solve_module, "CPU_SHARE", 50.0)
     monkeypatch.delenv(CPU_SHARE_ENV, raising=False)
     base = read_lilim(gen_40)
     vans = tuple(replace(v, break_=Break(v.shift.start, v.shift.end - 1, 1)) for v in base.vans)
@@ -81,7 +83,7 @@ def test_clock_cut_is_reported_where_ortools_leads(
     t = time.monotonic()
     out = solve_outcome(p, time_limit=2.0, seed=3)
     assert time.monotonic() - t <= 2.0 + 0.1
-    assert "ortools" in out.clock_cut
+    assert "pyvrp" in out.clock_cut and "pyvrp-cold" not in out.clock_cut
     assert verify(p, out.solution) == []
 
 
