@@ -13,7 +13,9 @@ Each is solved, one engine after the other (they compete for the same two cores)
 * VROOM — pyvroom alone, exploration level chosen to fit the limit, two threads;
 * PyVRP — PyVRP alone with `MaxRuntime(limit)` (its clock excludes its own setup, so it gets a
   little more than the limit), from scratch with `--seed`; bokflyt's own PyVRP run from scratch
-  uses `--seed` + 1 (`transport.solve._exact_search`), so it is not a copy of this one's search;
+  uses `--seed` + 1 (`transport.solve._exact_search`), so it is not a copy of this one's search,
+  and bokflyt's runs use tuned parameters (`transport.seeds.pyvrp.tuned_params`), this one
+  PyVRP's defaults;
 
 the references get the same model as bokflyt (fixed cost per van, same integer scaling).  Every
 answer is re-timed and re-checked by `transport.verify` and the table says so.  Li & Lim rows

@@ -135,14 +135,16 @@ QUICK_LEVEL = 0
 0.03-0.08 s on one core at 100-200 tasks, with routes within a route of VROOM's best, which is
 all the run from scratch needs to know to size its iteration budget (`cold_route_length`)."""
 
-ROUTED_ALL_LEVEL = 3
-"""VROOM's highest level where the quick pass routes every shipment (`exact_plan`).  There
-VROOM's routes are mostly PyVRP's start: on 14 Li & Lim instances at 10 s PyVRP's reference
-was as good as VROOM's level 5 on 13 (better on 6) and behind on one by 0.05 in distance,
-lr1_2_1, which level 3 solves to the best known in 1.0 s; at 200 tasks level 5 took 0.8-2.2 s
-more of the other core than level 3. Where
-shipments are dropped VROOM is the engine that counts (a 120-shipment day: PyVRP 31 % behind
-VROOM; level 4 there was 4 % behind level 5), so it gets the level that fits."""
+ROUTED_ALL_VROOM_SHARE = 0.15
+"""The part of the limit VROOM's level is sized for where the quick pass routes every shipment
+(`exact_plan`): level 5 up to ~130 nodes at 10 s, level 3 at 200.  There VROOM's routes are
+mostly PyVRP's start: on 14 Li & Lim instances at 10 s PyVRP's reference was as good as
+VROOM's level 5 on 13 (better on 6) and behind on one by 0.05 in distance, lr1_2_1, which
+level 3 solves to the best known in 1.0 s; at 200 tasks level 5 took 0.8-2.2 s more of the
+other core than level 3.  At 100 tasks level 5 costs ~0.5-1.2 s, and capped at level 3 there
+bokflyt lost to the reference VROOM (level 5) on gen-lr1-100-30 by 0.0005 in distance.
+Where shipments are dropped VROOM is the engine that counts (a 120-shipment day: PyVRP 31 %
+behind VROOM; level 4 there was 4 % behind level 5), so it gets the level that fits."""
 
 LONG_RUN_SLOWDOWN = 0.004
 """Per second of limit beyond 10 s: see `long_run_factor`."""
@@ -224,13 +226,19 @@ def exact_plan(nodes: int, time_limit: float, share: float, drops: bool = True) 
     `EXACT_CORE_SHARE` x `share` of a core for nearly the whole limit.
 
     VROOM's level: where the quick pass routes every shipment (`drops` false: a Li & Lim
-    instance, a day with room for everything) at most `ROUTED_ALL_LEVEL`, else what fits.
+    instance, a day with room for everything) what fits `ROUTED_ALL_VROOM_SHARE` of the
+    limit, else what fits `VROOM_CPU` of it.
     """
     core = EXACT_CORE_SHARE * share / long_run_factor(time_limit)
     window = max(0.0, time_limit - SEARCH_OVERHEAD - quick_seconds(nodes))
     level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
     if not drops:
-        level = min(level, ROUTED_ALL_LEVEL)
+        fits = [
+            lvl
+            for lvl in range(1, level + 1)
+            if vroom_seed.level_seconds(nodes, lvl) <= ROUTED_ALL_VROOM_SHARE * time_limit
+        ]
+        level = max(fits, default=1)
     vroom_wall = VROOM_WALL_SLACK * vroom_seed.level_seconds(nodes, level) / core
     return ExactPlan(level, core * window, core * max(0.0, window - vroom_wall))
 
