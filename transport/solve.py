@@ -347,21 +347,11 @@ def solve_outcome(
     seeds = use_seeds and bool(problem.shipments)
     use_vroom = seeds and vroom_seed.AVAILABLE
     use_pyvrp = seeds and not large and pyvrp_seed.AVAILABLE
+    run = _Run(problem, graph, time_limit, deadline, seed, share, candidates, cuts)
     if use_vroom and use_pyvrp and pyvrp_exact(problem):
-        _exact_search(problem, graph, time_limit, deadline, seed, share, candidates, cuts)
+        _exact_search(run)
     else:
-        _general_search(
-            problem,
-            graph,
-            time_limit,
-            deadline,
-            seed,
-            share,
-            use_vroom,
-            use_pyvrp,
-            candidates,
-            cuts,
-        )
+        _general_search(run, use_vroom, use_pyvrp)
     if not candidates:
         reasons = tuple(Dropped(s.id, diagnose(problem, s)) for s in problem.shipments)
         return Outcome(Solution((), reasons, "none"), tuple(cuts))
@@ -378,17 +368,25 @@ def solve_outcome(
     return Outcome(best, tuple(cuts))
 
 
-def _exact_search(
-    problem: Problem,
-    graph: Graph,
-    time_limit: float,
-    deadline: float,
-    seed: int,
-    share: float,
-    candidates: list[Solution],
-    cuts: list[str],
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """One solve: the problem, its limits, and the verified candidates and clock cuts that the
+    engines have handed in so far."""
+
+    problem: Problem
+    graph: Graph
+    time_limit: float
+    deadline: float
+    seed: int
+    share: float
+    candidates: list[Solution]
+    cuts: list[str]
+
+
+def _exact_search(run: _Run) -> None:
     """Where PyVRP models the whole problem: the two cores as `exact_plan` lays them out."""
+    problem, graph, time_limit, deadline = run.problem, run.graph, run.time_limit, run.deadline
+    seed, share, candidates, cuts = run.seed, run.share, run.candidates, run.cuts
     t0 = time.monotonic()
     nodes = len(graph.nodes)
     quick_wait = quick_seconds(nodes) + 0.02 * time_limit
@@ -439,20 +437,11 @@ def _exact_search(
         _collect(problem, got, name, candidates, cuts)
 
 
-def _general_search(
-    problem: Problem,
-    graph: Graph,
-    time_limit: float,
-    deadline: float,
-    seed: int,
-    share: float,
-    use_vroom: bool,
-    use_pyvrp: bool,
-    candidates: list[Solution],
-    cuts: list[str],
-) -> None:
+def _general_search(run: _Run, use_vroom: bool, use_pyvrp: bool) -> None:
     """VROOM, then PyVRP twice from the cheapest routes so far beside OR-Tools, which leads here:
     it is the only engine that models everything (several windows, breaks, any-copy pickups)."""
+    problem, graph, time_limit, deadline = run.problem, run.graph, run.time_limit, run.deadline
+    seed, share, candidates, cuts = run.seed, run.share, run.candidates, run.cuts
     t0 = time.monotonic()
     nodes = len(graph.nodes)
     large = nodes > LARGE_NODES
