@@ -229,7 +229,7 @@ def exact_plan(nodes: int, time_limit: float, share: float, drops: bool = True) 
     instance, a day with room for everything) what fits `ROUTED_ALL_VROOM_SHARE` of the
     limit, else what fits `VROOM_CPU` of it.
     """
-    core = EXACT_CORE_SHARE * share / long_run_factor(time_limit)
+    core = EXACT_CORE_SHARE * share
     window = max(0.0, time_limit - SEARCH_OVERHEAD - quick_seconds(nodes))
     level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
     if not drops:
@@ -240,7 +240,8 @@ def exact_plan(nodes: int, time_limit: float, share: float, drops: bool = True) 
         ]
         level = max(fits, default=1)
     vroom_wall = VROOM_WALL_SLACK * vroom_seed.level_seconds(nodes, level) / core
-    return ExactPlan(level, core * window, core * max(0.0, window - vroom_wall))
+    search = core / long_run_factor(time_limit)  # VROOM's own time does not grow so
+    return ExactPlan(level, search * window, search * max(0.0, window - vroom_wall))
 
 
 def long_run_factor(time_limit: float) -> float:
