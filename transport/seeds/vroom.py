@@ -62,9 +62,10 @@ def solve_vroom(
     """Sequences per van id from VROOM, or None when pyvroom is missing or VROOM fails.
 
     The exploration level, `level` or chosen to fit `level_budget` seconds (default: `timeout`),
-    is the work budget: VROOM finishes it and gives the same routes every time.  Its own
-    `timeout` is the safety net on a busy machine; when it ends the search the routes say so
-    (`clock_cut`).  VROOM shares a timeout out between its searches, so a timeout short of
+    is the work budget: VROOM finishes it and gives the same routes every time (though not
+    always on the same one of several identical vans: see `transport.solve.canonical_vans`).
+    Its own `timeout` is the safety net on a busy machine; when it ends the search the routes
+    say so (`clock_cut`).  VROOM shares a timeout out between its searches, so a timeout short of
     what the level needs cuts searches even when the whole ends well before it: without a
     timeout, a caller's own deadline is the only safety net.
     """
