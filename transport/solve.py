@@ -417,9 +417,7 @@ def _exact_search(run: _Run) -> None:
     job = _Child.start(vroom_seed.solve_vroom, problem, graph, None, 1, None, plan.level)
     got = job.result(min(t0 + 0.8 * time_limit, deadline) - time.monotonic(), "VROOM")
     _collect(problem, got, "vroom", candidates, cuts)
-    start_routes = _routes_of(
-        min(candidates, key=lambda s: solution_cost(problem, s), default=None)
-    )
+    start_routes = _cheapest_routes(problem, candidates)
     cap = _pyvrp_cap(deadline, nodes)
     if not start_routes or plan.warm <= 0:
         log.info("no PyVRP run from VROOM's routes: no routes, or the limit leaves no time")
@@ -433,9 +431,7 @@ def _exact_search(run: _Run) -> None:
         side_jobs.append(("pyvrp", job))
     else:
         _clock_cut(cuts, "pyvrp", "no time left to start it")
-    for name, job in side_jobs:
-        got = job.result(deadline - time.monotonic(), name)
-        _collect(problem, got, name, candidates, cuts)
+    _gather(problem, side_jobs, deadline, candidates, cuts)
 
 
 def _general_search(run: _Run, use_vroom: bool, use_pyvrp: bool) -> None:
@@ -464,9 +460,7 @@ def _general_search(run: _Run, use_vroom: bool, use_pyvrp: bool) -> None:
             )
             got = job.result(t0 + 0.55 * time_limit - time.monotonic(), "VROOM")
             _collect(problem, got, "vroom", candidates, cuts)
-    start_routes = _routes_of(
-        min(candidates, key=lambda s: solution_cost(problem, s), default=None)
-    )
+    start_routes = _cheapest_routes(problem, candidates)
     stretch = route_stretch(start_routes, nodes)
     length = route_length(start_routes, nodes)
     unrouted = unrouted_stops(start_routes, nodes)
@@ -497,9 +491,7 @@ def _general_search(run: _Run, use_vroom: bool, use_pyvrp: bool) -> None:
             _collect(problem, got, "ortools", candidates, cuts)
         else:
             _clock_cut(cuts, "ortools", "no time left to start it")
-    for name, job in side_jobs:
-        got = job.result(deadline - time.monotonic(), name)
-        _collect(problem, got, name, candidates, cuts)
+    _gather(problem, side_jobs, deadline, candidates, cuts)
 
 
 def canonical_vans(problem: Problem, sequences: Mapping[str, Sequence[Visit]]) -> Sequences:
@@ -524,6 +516,24 @@ def canonical_vans(problem: Problem, sequences: Mapping[str, Sequence[Visit]]) -
     known = {v.id for v in problem.vans}
     out.update({k: list(r) for k, r in sequences.items() if k not in known})  # timed() rejects
     return out
+
+
+def _cheapest_routes(problem: Problem, candidates: list[Solution]) -> Sequences | None:
+    """The routes of the cheapest candidate so far: the start the next engines get."""
+    return _routes_of(min(candidates, key=lambda s: solution_cost(problem, s), default=None))
+
+
+def _gather(
+    problem: Problem,
+    side_jobs: list[tuple[str, _Child]],
+    deadline: float,
+    candidates: list[Solution],
+    cuts: list[str],
+) -> None:
+    """Wait for the engines running beside the plan (until the deadline) and collect them."""
+    for name, job in side_jobs:
+        got = job.result(deadline - time.monotonic(), name)
+        _collect(problem, got, name, candidates, cuts)
 
 
 def _routes_of(solution: Solution | None) -> Sequences | None:
