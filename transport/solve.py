@@ -7,7 +7,8 @@ normally finishes well within the limit on a two-core machine (`CPU_SHARE`, `cpu
 1. VROOM (optional) builds routes on both cores at the exploration level that fits
    `VROOM_CPU` x limit CPU seconds — about a second on a hundred tasks;
 2. then, side by side, PyVRP (optional, two runs with seeds `seed` and `seed + 1`) searches
-   from the cheapest routes so far (VROOM's) for a number of iterations — it only ever keeps a
+   from the cheapest routes so far (VROOM's) for a budget of work (`pyvrp.WorkMeter`) — it only
+   ever keeps a
    cheaper feasible solution, so it never ends behind VROOM — and OR-Tools (`transport.model`)
    improves the same routes for a number of search branches; OR-Tools is the only engine that
    models everything (several windows per site, breaks, "any copy" pickups).  All start from
@@ -114,11 +115,12 @@ SEARCH_SHARE = 0.45
 """The part of the limit the PyVRP and OR-Tools budgets are sized for (they run after VROOM,
 which takes up to ~0.4 of the limit on two cores)."""
 
-EXACT_CORE_SHARE = 1.6
+EXACT_CORE_SHARE = 1.5
 """How much of a core each PyVRP run is sized for where PyVRP leads (`pyvrp_exact`), as a
-multiple of `cpu_share` (0.88 at the default): two engines alone on two cores, with ~12 % of
-a core kept for the error of the iteration model (`PYVRP_MS_PER_ITERATION`), which mostly
-overestimates: real/model 0.8-1.0 on 12 generated instances and two days."""
+multiple of `cpu_share` (0.825 at the default): two engines alone on two cores, with room for
+the error of PyVRP's work estimate (`pyvrp.WORK_NS`: CPU time up to 1.13 x the estimate), so
+that a run stops on its budget, not its cap.  With budgets counted in iterations it was 0.88,
+but the runs took only 0.62-0.98 of it (median 0.78) and ended at 6-8 s of a 10 s limit."""
 
 SEARCH_OVERHEAD = 0.75
 """Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
@@ -132,8 +134,8 @@ PYVRP_RUNS = 2
 
 QUICK_LEVEL = 0
 """The VROOM exploration level of the quick pass that starts an exact plan (`exact_plan`):
-0.03-0.08 s on one core at 100-200 tasks, with routes within a route of VROOM's best, which is
-all the run from scratch needs to know to size its iteration budget (`cold_route_length`)."""
+0.03-0.08 s on one core at 100-200 tasks, with routes within a route of VROOM's best: they tell
+whether every shipment fits (see `ROUTED_ALL_VROOM_SHARE`) and are a candidate of their own."""
 
 ROUTED_ALL_VROOM_SHARE = 0.15
 """The part of the limit VROOM's level is sized for where the quick pass routes every shipment
@@ -149,29 +151,9 @@ behind VROOM; level 4 there was 4 % behind level 5), so it gets the level that f
 LONG_RUN_SLOWDOWN = 0.004
 """Per second of limit beyond 10 s: see `long_run_factor`."""
 
-COLD_SLACK = 1.25
-"""See `cold_route_length`."""
-
 VROOM_WALL_SLACK = 1.3
 """Wall seconds per expected CPU second of VROOM on one thread (`vroom.level_seconds`): its table
 is low by up to 30 % on some instances (lc1 with 200 tasks, level 5: 4.21 s against 3.25)."""
-
-PYVRP_MS_PER_ITERATION = (0.7, 0.0025, 0.01, 0.0015)
-"""Milliseconds of CPU per PyVRP iteration: fixed + per routing node + per stop on the average
-route + per that squared (`pyvrp_iterations`).  Measured here on runs from scratch and from
-VROOM's routes alike (the two cost the same per iteration; the length of the routes, not the
-number of nodes, drives it): 101 nodes with routes of 10 stops 1.0-1.2 ms, of 25 stops
-2.0-2.4 ms; 201 nodes with routes of 10 stops 1.35 ms (the linear model before said 2.0, so
-200-task runs ended after two thirds of their budget); Bærum days 2.5 ms at 81 nodes and 40
-stops, 10.2 ms at 241 nodes and 80 stops (model: 1.2, 2.1, 1.45, 3.7, 11.7)."""
-
-PYVRP_MS_PER_UNROUTED_STOP = 0.0006
-"""Milliseconds more per iteration per stop the starting routes leave out, times the average
-route length: on an idle machine a 120-shipment Bærum day with 64 of 240 stops dropped took
-8.5 ms per iteration from VROOM's routes (59 stops each) and 9.5 from scratch where the model
-above said 7.05, so both its PyVRP runs were stopped by their cap after 605 and 677 of 726
-iterations, and the answer depended on the load; the 40-shipment day, with nothing dropped,
-took 2.8-3.1 ms (model 3.7).  Li & Lim instances drop nothing, so this term leaves them alone."""
 
 
 def pyvrp_exact(problem: Problem) -> bool:
@@ -245,10 +227,11 @@ def exact_plan(nodes: int, time_limit: float, share: float, drops: bool = True) 
 
 
 def long_run_factor(time_limit: float) -> float:
-    """How much dearer PyVRP's iterations are on average in a run longer than 10 s than the
-    model says (`PYVRP_MS_PER_ITERATION`, measured on 10 s runs): better solutions cost the
-    local search more.  At 60 s both runs on lc101, lr1_2_1 and lrc101 were cut by their cap
-    at ~57 s, about 1.1 x the model where 10 s runs take 0.8-1.0 x."""
+    """A margin on PyVRP's budgets in runs longer than 10 s.  With budgets counted in
+    iterations, at 60 s both runs on lc101, lr1_2_1 and lrc101 were cut by their cap at ~57 s
+    (better solutions cost the local search more per iteration).  The work estimate counts
+    the moves each iteration evaluates, which should follow that; the margin stays until long
+    runs are measured with it."""
     return 1.0 + LONG_RUN_SLOWDOWN * max(0.0, time_limit - 10.0)
 
 
@@ -256,14 +239,6 @@ def quick_seconds(nodes: int) -> float:
     """Wall seconds the quick VROOM pass is allowed for (`QUICK_LEVEL`): 0.05 s for starting it
     and 0.8 s per 600 nodes squared (0.08 s measured at 201)."""
     return 0.05 + 0.8 * (nodes / 600) ** 2
-
-
-def cold_route_length(quick: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:
-    """The route length to size the run from scratch by: the quick pass's, `COLD_SLACK` longer
-    (PyVRP's iterations from scratch cost more than on VROOM's routes, and the quick pass's
-    routes are a little shorter than VROOM's best: at 1.1 the run from scratch on a 100-task
-    lrc2 took 2.30 ms an iteration where the model said 1.90, and its cap cut it)."""
-    return COLD_SLACK * route_length(quick, nodes)
 
 
 def diagnose(problem: Problem, shipment: Shipment) -> str:
@@ -402,12 +377,11 @@ def _exact_search(run: _Run) -> None:
     if plan.cold <= 0:
         log.info("no PyVRP run from scratch: the limit leaves no time for it")
     elif cap > 0.1:
-        its = pyvrp_iterations(
-            graph, plan.cold, cold_route_length(quick, nodes), unrouted_stops(quick, nodes)
-        )
         # Seed + 1: the benchmark's reference PyVRP runs with the seed itself, and a copy of
         # its search would prove nothing.
-        job = _Child.start(pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + 1, its, None, True)
+        job = _Child.start(
+            pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + 1, plan.cold, None, True
+        )
         side_jobs.append(("pyvrp-cold", job))
     else:
         _clock_cut(cuts, "pyvrp-cold", "no time left to start it")
@@ -422,11 +396,8 @@ def _exact_search(run: _Run) -> None:
     if not start_routes or plan.warm <= 0:
         log.info("no PyVRP run from VROOM's routes: no routes, or the limit leaves no time")
     elif cap > 0.1:
-        its = pyvrp_iterations(
-            graph, plan.warm, route_length(start_routes, nodes), unrouted_stops(start_routes, nodes)
-        )
         job = _Child.start(
-            pyvrp_seed.solve_pyvrp, problem, graph, cap, seed, its, start_routes, True
+            pyvrp_seed.solve_pyvrp, problem, graph, cap, seed, plan.warm, start_routes, True
         )
         side_jobs.append(("pyvrp", job))
     else:
@@ -462,21 +433,19 @@ def _general_search(run: _Run, use_vroom: bool, use_pyvrp: bool) -> None:
             _collect(problem, got, "vroom", candidates, cuts)
     start_routes = _cheapest_routes(problem, candidates)
     stretch = route_stretch(start_routes, nodes)
-    length = route_length(start_routes, nodes)
-    unrouted = unrouted_stops(start_routes, nodes)
     if use_pyvrp:
-        # PyVRP beside OR-Tools.  Its iteration budget depends on the limit, the size and the
-        # starting routes' length only; its wall-clock cap is what is left, with a margin:
-        # stopped by its cap it still answers, stopped at the parent's deadline it does not.
+        # PyVRP beside OR-Tools.  Its work budget depends on the limit only; its wall-clock
+        # cap is what is left, with a margin: stopped by its cap it still answers, stopped at
+        # the parent's deadline it does not.
         # Two runs with different seeds: independent searches from one start differ most in
         # distance.
         cap = _pyvrp_cap(deadline, nodes)
         for k in range(PYVRP_RUNS):
             name = "pyvrp" if k == 0 else f"pyvrp{k + 1}"
             if cap > 0.1:
-                its = pyvrp_iterations(graph, budgets.pyvrp, length, unrouted)
                 job = _Child.start(
-                    pyvrp_seed.solve_pyvrp, problem, graph, cap, seed + k, its, start_routes, True
+                    pyvrp_seed.solve_pyvrp,
+                    *(problem, graph, cap, seed + k, budgets.pyvrp, start_routes, True),
                 )
                 side_jobs.append((name, job))
             else:
@@ -577,15 +546,6 @@ def _pyvrp_cap(deadline: float, nodes: int) -> float:
     return PYVRP_CAP_SHARE * (deadline - time.monotonic()) - 1.5 * setup - 0.2
 
 
-def route_length(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:
-    """The average number of stops on the non-empty routes of `start` (a tenth of the nodes
-    without routes), which PyVRP's time per iteration grows with (`PYVRP_MS_PER_ITERATION`)."""
-    routes = [seq for seq in (start or {}).values() if seq]
-    if not routes:
-        return max(10.0, nodes / 10)
-    return sum(len(r) for r in routes) / len(routes)
-
-
 def route_stretch(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> float:
     """How much dearer a search step is than on Li & Lim-like routes of ten stops.
 
@@ -597,20 +557,6 @@ def route_stretch(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> fl
     if not routes:
         return max(1.0, nodes / 10 / 10)
     return max(1.0, sum(len(r) for r in routes) / len(routes) / 10)
-
-
-def pyvrp_iterations(
-    graph: Graph, cpu_seconds: float, length: float = 10.0, unrouted: int = 0
-) -> int:
-    """A deterministic budget of the tuned PyVRP search (`pyvrp.tuned_params`, whose
-    iterations are `pyvrp.TUNED_SPEEDUP` times cheaper than the defaults' the model was
-    measured on) expected to take about `cpu_seconds` of a core, on routes of `length` stops
-    on average (`route_length`) with `unrouted` stops left out of them (`unrouted_stops`;
-    PyVRP tries to insert each along the routes every iteration)."""
-    fixed, per_node, per_stop, per_stop2 = PYVRP_MS_PER_ITERATION
-    ms = fixed + per_node * len(graph.nodes) + per_stop * length + per_stop2 * length**2
-    ms += PYVRP_MS_PER_UNROUTED_STOP * unrouted * length
-    return max(20, int(1000 * pyvrp_seed.TUNED_SPEEDUP * cpu_seconds / ms))
 
 
 def unrouted_stops(start: Mapping[str, Sequence[Visit]] | None, nodes: int) -> int:

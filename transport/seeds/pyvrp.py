@@ -3,7 +3,9 @@
 PyVRP's iterated local search is the strongest of the three engines at reducing vehicles on Li &
 Lim instances.  It can start from given routes (VROOM's: its search only ever replaces the best
 solution by a cheaper feasible one, so it never ends worse than that start).  It is stopped by an
-iteration count (so the same seed gives the same routes) with a runtime cap as a safety net.
+budget of work counted in its local search's moves (`WorkMeter`: so the same seed gives the same
+routes, and the budget fits the CPU time far better than an iteration count) with a runtime cap
+as a safety net.
 Its model cannot express several windows per site, breaks or alternative pickups: the seed uses
 the hull of the windows and the preferred pickup, and the caller re-times and verifies the
 routes, throwing away any that do not fit our model.
@@ -24,13 +26,17 @@ log = logging.getLogger(__name__)
 
 try:  # pragma: no cover - depends on the environment
     import pyvrp
-    from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
+    from pyvrp.IteratedLocalSearch import (
+        IteratedLocalSearchCallbacks,
+        IteratedLocalSearchParams,
+    )
     from pyvrp.search import PerturbationParams
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+    from pyvrp.stop import MaxRuntime, MultipleCriteria
 
     AVAILABLE = True
 except ImportError:  # pragma: no cover
     AVAILABLE = False
+    IteratedLocalSearchCallbacks = object  # type: ignore[assignment, misc]
 
 TUNED_HISTORY = 50
 """Late-acceptance history of the tuned search (PyVRP's default: 300); see `tuned_params`."""
@@ -38,14 +44,46 @@ TUNED_HISTORY = 50
 TUNED_MAX_PERTURBATIONS = 15
 """Most perturbations per iteration in the tuned search (PyVRP's default: 25)."""
 
-TUNED_SPEEDUP = 1.35
-"""Iterations of the tuned search per iteration of PyVRP's defaults in the same CPU time (fewer
-perturbations make an iteration cheaper): 1.32-1.33 in the median over 45 instances measured
-at a fixed CPU time, 1.37-1.6 in the solver's own runs on 12 instances and two days, measured
-against the same runs with the defaults (runs started from scratch gain the least)."""
+WORK_NS = (38.9, 0.863, 38.4, 2.96)
+"""Nanoseconds of CPU per move the local search evaluates: fixed, per stop on the candidate's
+average route, more where shipments are missing from the routes, and per missing shipment
+(PyVRP then also tries to insert them).  Fitted on 2 s runs from scratch of the tuned search
+(`tuned_params`) on 54 generated Li & Lim instances, the five given ones and four Bærum days of
+40-120 shipments: CPU time / estimate 0.88-1.13 (sd 0.05); the time per iteration, which the
+budgets were counted in before, varied 0.58-1.50 ms over the same instances (6.2 ms on a day
+with 37 of 120 shipments left out)."""
 
 
-def tuned_params() -> Any:
+class WorkMeter(IteratedLocalSearchCallbacks):
+    """The CPU seconds a search has done, estimated from what it did rather than timed
+    (`WORK_NS`): a budget in it stops the same seed at the same point whatever the machine's
+    load, and tracks the CPU time closely enough to use most of the limit.  Passed to PyVRP
+    as callbacks (counting) and as a stopping criterion (checking)."""
+
+    def __init__(self, budget: float, shipments: int) -> None:
+        self.budget = budget
+        self.shipments = shipments
+        self.spent = 0.0
+        self._search: Any = None
+
+    def on_start(self, ils: Any) -> None:
+        self._search = ils.search
+
+    def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any) -> None:
+        fixed, per_stop, any_missing, per_missing = WORK_NS
+        length = 2 * candidate.num_shipments() / max(1, candidate.num_routes())
+        missing = self.shipments - candidate.num_shipments()
+        ns = fixed + per_stop * length
+        if missing > 0:
+            ns += any_missing + per_missing * missing
+        self.spent += 1e-9 * ns * self._search.statistics.num_moves
+
+    def __call__(self, best_cost: float) -> bool:
+        """As a stopping criterion: the budget is spent."""
+        return self.spent >= self.budget
+
+
+def tuned_params(callbacks: Any = None) -> Any:
     """PyVRP's iterated local search tuned for runs of 5-10 CPU seconds.
 
     Measured without load, runs stopped by iteration counts and read at equal CPU time.  The
@@ -54,12 +92,14 @@ def tuned_params() -> Any:
     - won 2, tied 27, lost 1 of 30 instances it was not chosen on; defaults lost 3 there;
     - over all 45 instances, won 4, tied 38, lost 3; defaults won 2 and lost 5;
     - reached the reference's cost in a median 0.7 CPU seconds, defaults in 1.7;
+    - fewer perturbations make an iteration cheaper: 1.32-1.33 times the defaults' iterations
+      in the same CPU time (median over 45 instances);
     - from VROOM's routes, never worse than defaults from the same start (10 instances).
     Longer histories (600), fewer neighbours (20, 30), no exhaustive search on new bests and
     1-40 perturbations were all worse than the defaults.  The benchmark's reference PyVRP keeps
     the defaults."""
     return pyvrp.SolveParams(
-        ils=IteratedLocalSearchParams(history_length=TUNED_HISTORY),
+        ils=IteratedLocalSearchParams(history_length=TUNED_HISTORY, callbacks=callbacks),
         perturbation=PerturbationParams(1, TUNED_MAX_PERTURBATIONS),
     )
 
@@ -69,13 +109,14 @@ def solve_pyvrp(
     graph: Graph,
     max_runtime: float,
     seed: int = 0,
-    max_iterations: int | None = None,
+    work: float | None = None,
     initial: Mapping[str, Sequence[Visit]] | None = None,
     tuned: bool = False,
 ) -> SeedRoutes | None:
     """Sequences per van id from PyVRP, or None when it is missing or finds nothing feasible.
 
-    `max_iterations` is the work budget; without it, or when `max_runtime` comes first, the
+    `work` is the budget in estimated CPU seconds (`WorkMeter`); without it, or when
+    `max_runtime` comes first, the
     routes are marked as cut by the clock.  `tuned` searches with `tuned_params` instead of
     PyVRP's defaults.  `initial` routes that PyVRP's model cannot take
     (an alternative pickup) are ignored with a log line.
@@ -145,8 +186,13 @@ def solve_pyvrp(
         )
     start = None if not initial else _initial_solution(m.data(), problem, type_vans, initial)
     stop = MaxRuntime(max(max_runtime, 0.01))
-    if max_iterations is not None:
-        stop = MultipleCriteria([MaxIterations(max_iterations), stop])  # type: ignore[assignment]
+    meter = None if work is None else WorkMeter(work, len(problem.shipments))
+    if meter is not None:
+        stop = MultipleCriteria([meter, stop])  # type: ignore[assignment]
+    if tuned:
+        params = tuned_params(meter)
+    else:
+        params = pyvrp.SolveParams(ils=IteratedLocalSearchParams(callbacks=meter))  # type: ignore[arg-type]
     try:
         res = m.solve(
             stop=stop,
@@ -154,7 +200,7 @@ def solve_pyvrp(
             display=False,
             collect_stats=False,
             initial_solution=start,
-            params=tuned_params() if tuned else pyvrp.SolveParams(),
+            params=params,
         )
     except Exception as e:  # noqa: BLE001 - PyVRP raises assorted errors on odd data
         log.warning("PyVRP failed: %s", e)
@@ -162,7 +208,7 @@ def solve_pyvrp(
     if not res.best.is_feasible():
         log.info("PyVRP found no feasible solution")
         return None
-    cut = max_iterations is None or res.num_iterations < max_iterations
+    cut = meter is None or meter.spent < meter.budget
     out: dict[str, list[Visit]] = {}
     used: dict[int, int] = {}
     for route in res.best.routes():
@@ -181,11 +227,11 @@ def solve_pyvrp(
         if seq:
             out[van_id] = seq
     log.log(
-        logging.WARNING if cut and max_iterations is not None else logging.INFO,
-        "PyVRP: %d routes after %d/%s iterations in %.2f s%s%s",
+        logging.WARNING if cut and meter is not None else logging.INFO,
+        "PyVRP: %d routes after %d iterations, %s s of work, in %.2f s%s%s",
         len(out),
         res.num_iterations,
-        max_iterations,
+        "no budget" if meter is None else f"{meter.spent:.2f} of {meter.budget:.2f}",
         res.runtime,
         " from the given routes" if start is not None else "",
         " - stopped by its runtime cap, answer depends on load" if cut else "",

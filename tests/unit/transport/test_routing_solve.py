@@ -13,18 +13,17 @@ from adapters.lilim import read_lilim
 from transport import solve as solve_module
 from transport.graph import build_graph
 from transport.problem import Break, Problem, Shipment, TimeWindow
+from transport.seeds import pyvrp as pyvrp_seed
+from transport.seeds.pyvrp import WORK_NS, WorkMeter
 from transport.solve import (
     CPU_SHARE_ENV,
     SEARCH_SHARE,
     Budgets,
     canonical_vans,
-    cold_route_length,
     cpu_share,
     diagnose,
     exact_plan,
     pyvrp_exact,
-    pyvrp_iterations,
-    route_length,
     search_budgets,
     solve,
     solve_outcome,
@@ -178,37 +177,86 @@ def test_exact_plan_gives_the_run_from_scratch_the_whole_limit_and_vroom_s_core_
     assert routed.warm > big.warm and routed.cold == big.cold
 
 
-def test_cold_route_length_errs_long() -> None:
-    """The run from scratch is sized on the quick pass's routes, made longer (a short estimate
-    overruns the cap; a long one only leaves time unused)."""
-    quick = {"a": [("s", "pickup", "A")] * 10, "b": [("s", "pickup", "A")] * 6}
-    assert cold_route_length(quick, 17) == pytest.approx(8 * solve_module.COLD_SLACK)
-    assert cold_route_length(quick, 17) > 8
-    assert cold_route_length(None, 300) == pytest.approx(30 * solve_module.COLD_SLACK)
-
-
-def test_pyvrp_iterations_cost_more_on_longer_routes(lilim_6: Path) -> None:
-    """The same CPU budget buys fewer iterations on longer routes and never fewer than 20."""
-    graph = build_graph(read_lilim(lilim_6))
-    assert pyvrp_iterations(graph, 5.0, 10) > pyvrp_iterations(graph, 5.0, 40) > 20
-    assert pyvrp_iterations(graph, 0.0, 10) == 20
-    assert route_length(None, 50) == 10.0 and route_length(None, 300) == 30.0
-    assert (
-        route_length({"a": [("s", "pickup", "A")] * 4, "b": [], "c": [("s", "pickup", "A")] * 2}, 9)
-        == 3
-    )
-
-
-def test_unrouted_stops_make_pyvrp_iterations_dearer(lilim_6: Path) -> None:
-    """Stops the starting routes leave out (dropped shipments) lower the iteration budget;
-    without routes, or with every stop routed, nothing changes."""
-    graph = build_graph(read_lilim(lilim_6))
-    nodes = len(graph.nodes)
-    assert pyvrp_iterations(graph, 5.0, 10, 0) > pyvrp_iterations(graph, 5.0, 10, 8) > 20
+def test_unrouted_stops_count_what_the_start_leaves_out(lilim_6: Path) -> None:
+    """Stops the starting routes leave out are dropped shipments; without routes, or with
+    every stop routed, there are none."""
+    nodes = len(build_graph(read_lilim(lilim_6)).nodes)
     assert unrouted_stops(None, nodes) == 0
     full = {"a": [("s", "pickup", "A")] * (nodes - 1)}
     assert unrouted_stops(full, nodes) == 0
     assert unrouted_stops({"a": [("s", "pickup", "A")] * 3}, nodes) == nodes - 4
+
+
+class _Stats:
+    def __init__(self, moves: int) -> None:
+        self.num_moves = moves
+
+
+class _Search:
+    def __init__(self, moves: int) -> None:
+        self.statistics = _Stats(moves)
+
+
+class _Ils:
+    def __init__(self, moves: int) -> None:
+        self.search = _Search(moves)
+
+
+class _Candidate:
+    def __init__(self, shipments: int, routes: int) -> None:
+        self.shipments, self.routes = shipments, routes
+
+    def num_shipments(self) -> int:
+        return self.shipments
+
+    def num_routes(self) -> int:
+        return self.routes
+
+
+def _spent(moves: int, routed: int, routes: int, total: int = 50) -> float:
+    meter = WorkMeter(1.0, total)
+    meter.on_start(_Ils(moves))
+    meter.on_iteration(None, _Candidate(routed, routes), None, None)
+    return meter.spent
+
+
+def test_work_meter_counts_moves_dearer_on_long_routes_and_with_missing_shipments() -> None:
+    """The estimate grows with the moves evaluated, the routes' length and the shipments the
+    candidate leaves out, and is the fitted nanoseconds per move (`WORK_NS`)."""
+    fixed, per_stop, any_missing, per_missing = WORK_NS
+    assert _spent(10_000, 50, 10) == pytest.approx(1e-9 * 10_000 * (fixed + per_stop * 10))
+    assert _spent(20_000, 50, 10) == pytest.approx(2 * _spent(10_000, 50, 10))
+    assert _spent(10_000, 50, 2) > _spent(10_000, 50, 10)
+    assert _spent(10_000, 40, 8) == pytest.approx(
+        1e-9 * 10_000 * (fixed + per_stop * 10 + any_missing + per_missing * 10)
+    )
+    assert _spent(0, 50, 10) == 0.0
+
+
+def test_work_meter_stops_when_its_budget_is_spent() -> None:
+    meter = WorkMeter(2e-3, 50)
+    meter.on_start(_Ils(20_000))
+    assert not meter(0.0)
+    meter.on_iteration(None, _Candidate(50, 10), None, None)  # ~0.95 ms
+    assert not meter(0.0)
+    meter.on_iteration(None, _Candidate(50, 10), None, None)
+    meter.on_iteration(None, _Candidate(50, 10), None, None)
+    assert meter(0.0)
+
+
+@pytest.mark.skipif(not pyvrp_seed.AVAILABLE, reason="pyvrp not installed")
+def test_pyvrp_work_budget_is_deterministic_and_bounds_the_search(lilim_6: Path) -> None:
+    """The same seed and work budget give the same routes; a larger budget runs longer; a
+    run that ends on its budget is not marked as cut by its clock."""
+    problem = read_lilim(lilim_6)
+    graph = build_graph(problem)
+    a = pyvrp_seed.solve_pyvrp(problem, graph, 30.0, 3, 0.05, None, True)
+    b = pyvrp_seed.solve_pyvrp(problem, graph, 30.0, 3, 0.05, None, True)
+    assert a is not None and b is not None
+    assert a.sequences == b.sequences and not a.clock_cut
+    t = time.process_time()
+    pyvrp_seed.solve_pyvrp(problem, graph, 30.0, 3, 0.5, None, True)
+    assert time.process_time() - t > 0.2
 
 
 def test_canonical_vans_hand_routes_to_alike_vans_in_a_fixed_order(
