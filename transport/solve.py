@@ -118,8 +118,9 @@ which takes up to ~0.4 of the limit on two cores)."""
 EXACT_CORE_SHARE = 1.5
 """How much of a core each PyVRP run is sized for where PyVRP leads (`pyvrp_exact`), as a
 multiple of `cpu_share` (0.825 at the default): two engines alone on two cores, with room for
-the error of PyVRP's work estimate (`pyvrp.WORK_NS`: CPU time up to 1.13 x the estimate), so
-that a run stops on its budget, not its cap.  With budgets counted in iterations it was 0.88,
+the error of PyVRP's work estimate (`pyvrp.WORK_NS`: CPU time up to 1.08 x the estimate on
+runs alone, a few per cent more with two side by side), so that a run stops on its budget,
+not its cap.  With budgets counted in iterations it was 0.88,
 but the runs took only 0.62-0.98 of it (median 0.78) and ended at 6-8 s of a 10 s limit."""
 
 SEARCH_OVERHEAD = 0.75

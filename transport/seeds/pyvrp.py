@@ -44,14 +44,15 @@ TUNED_HISTORY = 50
 TUNED_MAX_PERTURBATIONS = 15
 """Most perturbations per iteration in the tuned search (PyVRP's default: 25)."""
 
-WORK_NS = (38.9, 0.863, 38.4, 2.96)
+WORK_NS = (39.4, 0.777, 52.4, 4.24)
 """Nanoseconds of CPU per move the local search evaluates: fixed, per stop on the candidate's
 average route, more where shipments are missing from the routes, and per missing shipment
-(PyVRP then also tries to insert them).  Fitted on 2 s runs from scratch of the tuned search
-(`tuned_params`) on 54 generated Li & Lim instances, the five given ones and four Bærum days of
-40-120 shipments: CPU time / estimate 0.88-1.13 (sd 0.05); the time per iteration, which the
-budgets were counted in before, varied 0.58-1.50 ms over the same instances (6.2 ms on a day
-with 37 of 120 shipments left out)."""
+(PyVRP then also tries to insert them).  Fitted on runs from scratch of the tuned search
+(`tuned_params`): 5 s on 18 generated Li & Lim instances and 8 s on six Bærum days of 40-120
+shipments gave CPU time / estimate 0.94-1.08 (sd 0.04); 2 s runs on 54 generated instances, the
+five given ones and four days 0.81-1.14 (days lower: the first seconds drop more shipments).
+The time per iteration, which the budgets were counted in before, varied 0.58-1.50 ms over the
+Li & Lim instances and reached 6.2 ms on a day with 37 of 120 shipments left out."""
 
 
 class WorkMeter(IteratedLocalSearchCallbacks):
