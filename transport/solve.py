@@ -112,8 +112,8 @@ run started after VROOM (~1 s) got 6.6 s, below the 7.3 CPU seconds it was sized
 less twice that time the run from scratch on a 200-task lrc1 was cut at 8.2 s."""
 
 SEARCH_SHARE = 0.45
-"""The part of the limit the PyVRP and OR-Tools budgets are sized for (they run after VROOM,
-which takes up to ~0.4 of the limit on two cores)."""
+"""The part of the limit OR-Tools' budget is sized for where it leads (it runs after VROOM,
+which takes up to ~0.4 of the limit on two cores, beside two PyVRP runs)."""
 
 EXACT_CORE_SHARE = 1.5
 """How much of a core each PyVRP run is sized for where PyVRP leads (`pyvrp_exact`), as a
@@ -122,6 +122,14 @@ the error of PyVRP's work estimate (`pyvrp.WORK_NS`: CPU time up to 1.08 x the e
 runs alone, a few per cent more with two side by side), so that a run stops on its budget,
 not its cap.  With budgets counted in iterations it was 0.88,
 but the runs took only 0.62-0.98 of it (median 0.78) and ended at 6-8 s of a 10 s limit."""
+
+GENERAL_CORE_SHARE = 1.2
+"""How much of a core each PyVRP run is sized for where OR-Tools leads, as a multiple of
+`cpu_share` (0.66 at the default), for the time VROOM leaves (`search_budgets`): two PyVRP
+runs and OR-Tools share the two cores, OR-Tools for its own smaller budget.  Sized at
+`SEARCH_SHARE` of the limit like OR-Tools, the runs ended at 3-5 s of 10 on Bærum days with
+breaks, where OR-Tools found nothing from VROOM's routes in 0.3-1.1 s; sized so, they end at
+6-7.5 s and the plans cost 1.8-19 % less (40, 80 and 120 shipments, seed 1)."""
 
 SEARCH_OVERHEAD = 0.75
 """Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
@@ -177,10 +185,16 @@ class Budgets:
     ortools: float
 
 
-def search_budgets(time_limit: float, share: float) -> Budgets:
-    """Equal shares of `SEARCH_SHARE` of the limit for every search engine."""
+def search_budgets(time_limit: float, share: float, nodes: int) -> Budgets:
+    """OR-Tools' budget is `SEARCH_SHARE` of the limit; each PyVRP run's is
+    `GENERAL_CORE_SHARE` of a core for the time VROOM is expected to leave (its level's CPU
+    seconds on its two threads, with `VROOM_WALL_SLACK`), from the size and limit only."""
     even = share * SEARCH_SHARE * time_limit
-    return Budgets(even, even)
+    level = vroom_seed.exploration_level(nodes, VROOM_CPU * time_limit)
+    vroom_wall = VROOM_WALL_SLACK * vroom_seed.level_seconds(nodes, level) / 2
+    window = max(0.0, time_limit - SEARCH_OVERHEAD - vroom_wall)
+    pyvrp = GENERAL_CORE_SHARE * share * window / long_run_factor(time_limit)
+    return Budgets(pyvrp, even)
 
 
 @dataclass(frozen=True)
@@ -414,7 +428,7 @@ def _general_search(run: _Run, use_vroom: bool, use_pyvrp: bool) -> None:
     t0 = time.monotonic()
     nodes = len(graph.nodes)
     large = nodes > LARGE_NODES
-    budgets = search_budgets(time_limit, share)
+    budgets = search_budgets(time_limit, share, nodes)
     side_jobs: list[tuple[str, _Child]] = []
     if use_vroom:
         if large:

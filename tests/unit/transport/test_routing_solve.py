@@ -18,7 +18,6 @@ from transport.seeds.pyvrp import WORK_NS, WorkMeter
 from transport.solve import (
     CPU_SHARE_ENV,
     SEARCH_SHARE,
-    Budgets,
     canonical_vans,
     cpu_share,
     diagnose,
@@ -150,10 +149,15 @@ def test_pyvrp_exact_only_without_what_pyvrp_cannot_model(
     assert not pyvrp_exact(replace(base, shipments=(alt, *base.shipments[1:])))
 
 
-def test_search_budgets_are_even_shares() -> None:
-    """Where OR-Tools leads every search engine gets the same budget."""
-    even = 0.5 * SEARCH_SHARE * 10
-    assert search_budgets(10, 0.5) == Budgets(even, even)
+def test_search_budgets_leave_pyvrp_what_vroom_leaves() -> None:
+    """Where OR-Tools leads it gets a fixed share of the limit; PyVRP's runs get the time
+    VROOM is expected to leave, so less on larger problems, and more with a longer limit."""
+    small, large = search_budgets(10, 0.5, 81), search_budgets(10, 0.5, 241)
+    assert small.ortools == large.ortools == pytest.approx(0.5 * SEARCH_SHARE * 10)
+    assert small.pyvrp > large.pyvrp > small.ortools
+    assert small.pyvrp < 0.5 * solve_module.GENERAL_CORE_SHARE * 10
+    assert search_budgets(20, 0.5, 241).pyvrp > large.pyvrp
+    assert search_budgets(0.5, 0.5, 241).pyvrp == 0.0
 
 
 def test_exact_plan_gives_the_run_from_scratch_the_whole_limit_and_vroom_s_core_the_rest() -> None:
