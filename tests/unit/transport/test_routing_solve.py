@@ -173,9 +173,13 @@ def test_exact_plan_gives_the_run_from_scratch_the_whole_limit_and_vroom_s_core_
     assert short.cold == 0 and short.warm == 0
     # Where the quick pass routes everything VROOM is only PyVRP's start: a lower level, and
     # the time it saves goes to the run from its routes.
-    # Long runs' iterations cost more: a 60 s run is sized for less than six 10 s runs.
+    # Long runs' moves cost more: a 60 s run is sized for 1 + 50 x LONG_RUN_SLOWDOWN less
+    # than six 10 s runs.
     long = exact_plan(101, 60, 0.5)
-    assert 5 * small.cold < long.cold < 6 * small.cold
+    factor = 1 + 50 * solve_module.LONG_RUN_SLOWDOWN
+    overhead = solve_module.SEARCH_OVERHEAD + solve_module.quick_seconds(101)
+    assert long.cold == pytest.approx(small.cold * (60 - overhead) / (10 - overhead) / factor)
+    assert 4 * small.cold < long.cold < 5 * small.cold
     routed = exact_plan(241, 10, 0.5, drops=False)
     assert routed.level < big.level == 5 and exact_plan(101, 10, 0.5, drops=False).level == 5
     assert routed.warm > big.warm and routed.cold == big.cold
