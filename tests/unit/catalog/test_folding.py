@@ -8,7 +8,19 @@ from hypothesis import strategies as st
 from stdnum import ean
 from stdnum import isbn as stdnum_isbn
 
-from catalog.folding import fold, index_terms, isbn_forms, isbn_key, looks_like_isbn, words
+from catalog.folding import (
+    _compact,
+    _ean13_check,
+    _fold_char,
+    _isbn10_check,
+    fold,
+    index_terms,
+    index_text,
+    isbn_forms,
+    isbn_key,
+    looks_like_isbn,
+    words,
+)
 
 
 def test_fold_strips_accents_and_case_but_keeps_norwegian_letters() -> None:
@@ -68,3 +80,33 @@ def test_isbn_key_agrees_with_python_stdnum(body: str, prefix: str) -> None:
         assert isbn_key(stdnum_isbn.to_isbn10(compact)) == compact
     corrupted = compact[:-1] + str((int(compact[-1]) + 1) % 10)
     assert isbn_key(corrupted) is None and not stdnum_isbn.is_valid(corrupted)
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_fold_is_the_character_by_character_fold(text: str) -> None:
+    """The translate table folds exactly as `_fold_char` does, one character at a time."""
+    assert fold(text) == "".join(_fold_char(c) for c in text.casefold())
+    assert index_text(text) == " ".join(index_terms(text))
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_ean13_check_digit_agrees_with_python_stdnum(body: str) -> None:
+    """Our EAN-13 check digit is python-stdnum's."""
+    assert _ean13_check(body) == ean.calc_check_digit(body)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_isbn10_check_digit_agrees_with_python_stdnum(body: str) -> None:
+    """Our ISBN-10 check character is the one python-stdnum accepts, and the only one."""
+    check = _isbn10_check(body)
+    assert stdnum_isbn.is_valid(body + check)
+    assert not any(stdnum_isbn.is_valid(body + c) for c in "0123456789X" if c != check)
+
+
+@pytest.mark.parametrize("typed", ["٨٢٠٣١٩٣٥٣٦", "82-03-19353-6²", "978 82 03 19353 8 (ib.)"])
+def test_isbn_cleaning_keeps_any_unicode_digit(typed: str) -> None:
+    """Non-ASCII digits count as digits (`str.isdigit`), as they always did."""
+    assert _compact(typed) == "".join(c for c in typed if c.isdigit() or c in "Xx").upper()
