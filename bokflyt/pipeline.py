@@ -61,8 +61,9 @@ def snapshot(session: Session) -> Snapshot:
 
 
 def _cluster_of(pk: int, cluster: str | None) -> str:
-    """The search index's id for a record's cluster; an unclustered record is its own."""
-    return cluster or f"r{pk}"
+    """The search index's id for a record's cluster (`search_index.cluster_key`): an
+    unclustered record is its own."""
+    return cluster if cluster is not None else f"r{pk}"
 
 
 def affected_clusters(before: Snapshot, after: Snapshot) -> tuple[set[str], int]:
@@ -89,14 +90,9 @@ def live_members(state: Snapshot, clusters: set[str]) -> dict[str, list[int]]:
         _checksum, cluster, live = state[pk]
         if not live:
             continue
-        # the index's own id, `search_index.cluster_key`: a NULL cluster only is `r<pk>`
-        key = cluster if cluster is not None else f"r{pk}"
+        key = _cluster_of(pk, cluster)
         if key in clusters:
-            found = members.get(key)
-            if found is None:
-                members[key] = [pk]
-            else:
-                found.append(pk)
+            members.setdefault(key, []).append(pk)
     return members
 
 
