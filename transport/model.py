@@ -131,7 +131,12 @@ def improve(
             if a_end + 1 <= b_start - 1:
                 cumul.RemoveInterval(a_end + 1, b_start - 1)
 
-    visit_transits = [nd.service for nd in graph.nodes]
+    # Per routing *index*: OR-Tools reads node_visit_transits[from_index].  Indexed by node
+    # (the depot first, which has no index of its own) it gave each stop the crate time of the
+    # node before it and read past its end at the vans' start indices.
+    visit_transits = [
+        graph.nodes[manager.IndexToNode(i)].service for i in range(manager.GetNumberOfIndices())
+    ]
     for v, van in enumerate(problem.vans):
         lo, hi = graph.scale_time_up(van.shift.start), graph.scale_time_down(van.shift.end)
         tdim.CumulVar(routing.Start(v)).SetRange(lo, hi)
