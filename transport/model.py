@@ -131,12 +131,7 @@ def improve(
             if a_end + 1 <= b_start - 1:
                 cumul.RemoveInterval(a_end + 1, b_start - 1)
 
-    # Per routing *index*: OR-Tools reads node_visit_transits[from_index].  Indexed by node
-    # (the depot first, which has no index of its own) it gave each stop the crate time of the
-    # node before it and read past its end at the vans' start indices.
-    visit_transits = [
-        graph.nodes[manager.IndexToNode(i)].service for i in range(manager.GetNumberOfIndices())
-    ]
+    visit_transits = visit_transits_by_index(manager, graph)
     for v, van in enumerate(problem.vans):
         lo, hi = graph.scale_time_up(van.shift.start), graph.scale_time_down(van.shift.end)
         tdim.CumulVar(routing.Start(v)).SetRange(lo, hi)
@@ -232,6 +227,16 @@ def improve(
         if name.startswith("break ") and el.PerformedValue():
             breaks[name[len("break ") :]] = el.StartValue() / graph.time_scale
     return ModelResult(sequences, breaks, sol.ObjectiveValue(), len(found), cut)
+
+
+def visit_transits_by_index(manager: pywrapcp.RoutingIndexManager, graph: Graph) -> list[int]:
+    """The crate-handling time a break may not overlap, per routing *index*: OR-Tools reads
+    `node_visit_transits[from_index]`.  Listed by node (the depot first, which has no index
+    of its own) it gave each stop the crate time of the node before it and was read past its
+    end at the vans' start indices."""
+    return [
+        graph.nodes[manager.IndexToNode(i)].service for i in range(manager.GetNumberOfIndices())
+    ]
 
 
 def _nodes_of(problem: Problem, graph: Graph, seq: Sequence[Visit]) -> list[int]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from ortools.constraint_solver import pywrapcp
+
 from transport.graph import build_graph
-from transport.model import improve
+from transport.model import improve, visit_transits_by_index
 from transport.problem import Break, Problem, Shipment, Solution, TimeWindow
 from transport.solve import timed
 
@@ -98,3 +100,19 @@ def test_clock_cut_when_budget_is_too_big(gen_40: object) -> None:
     p = read_lilim(Path(str(gen_40)))
     res = improve(p, build_graph(p), 0.5, branch_limit=10**9)
     assert res is not None and res.clock_cut
+
+
+def test_break_visit_transits_follow_the_routing_indices(
+    line_problem: Callable[..., Problem],
+) -> None:
+    """OR-Tools reads the crate time a break may not overlap by routing index, which is not the
+    node number (the depot has none; each van has a start and an end index)."""
+    p = line_problem()
+    g = build_graph(p)
+    manager = pywrapcp.RoutingIndexManager(len(g.nodes), len(p.vans), list(g.starts), list(g.ends))
+    got = visit_transits_by_index(manager, g)
+    assert len(got) == manager.GetNumberOfIndices() > len(g.nodes)
+    for node, nd in enumerate(g.nodes):
+        if nd.kind != "depot":
+            assert got[manager.NodeToIndex(node)] == nd.service
+    assert any(nd.service for nd in g.nodes)
