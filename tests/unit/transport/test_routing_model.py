@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
 from ortools.constraint_solver import pywrapcp
 
 from transport.graph import build_graph
@@ -116,3 +118,24 @@ def test_break_visit_transits_follow_the_routing_indices(
         if nd.kind != "depot":
             assert got[manager.NodeToIndex(node)] == nd.service
     assert any(nd.service for nd in g.nodes)
+
+
+def test_rejected_routes_leave_a_first_solution_of_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """On a day with breaks OR-Tools cannot restore VROOM's routes within its budget; it then
+    builds a first solution in a model of its own instead of answering nothing."""
+    from benchmarks.gen_day import generate_day
+    from transport.seeds import vroom
+
+    if not vroom.AVAILABLE:
+        pytest.skip("pyvroom not installed")
+    p = generate_day(30, 120, 3, seed=1, breaks=True)
+    g = build_graph(p)
+    start = vroom.solve_vroom(p, g, None, 2, None, 1)
+    assert start is not None
+    with caplog.at_level(logging.INFO, logger="transport.model"):
+        res = improve(p, g, 30.0, initial=start.sequences, branch_limit=60)
+    assert "initial routes rejected" in caplog.text
+    assert res is not None and res.solutions > 0 and not res.clock_cut
+    assert timed(p, res.sequences, "ortools") is not None
