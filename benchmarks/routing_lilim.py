@@ -186,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-generated", action="store_true", help="skip the generated Li & Lim-style instances"
     )
     ap.add_argument("--gen-seed", type=int, default=2, help="which generated set (default 2)")
+    ap.add_argument(
+        "--day-breaks",
+        action="store_true",
+        help="give the days' drivers a break and some 'any copy' transfers (the product's days;"
+        " PyVRP models neither, so its routes may fail verification)",
+    )
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     files = a.instances or ([] if a.no_lilim else sorted(LILIM_DIR.glob("*.txt")))
@@ -216,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append((gname, parse_lilim(text, gname), None))
     if not a.no_days:
         for s, n, v in DAYS:
-            p = generate_day(s, n, v, seed=1)
+            p = generate_day(s, n, v, seed=1, breaks=a.day_breaks, any_copy=a.day_breaks)
             jobs.append((p.name, p, None))
     for name, problem, bks in jobs:
         lilim = bks is not None or not name.startswith("day-")

@@ -115,21 +115,25 @@ SEARCH_SHARE = 0.45
 """The part of the limit OR-Tools' budget is sized for where it leads (it runs after VROOM,
 which takes up to ~0.4 of the limit on two cores, beside two PyVRP runs)."""
 
-EXACT_CORE_SHARE = 1.5
+EXACT_CORE_SHARE = 1.45
 """How much of a core each PyVRP run is sized for where PyVRP leads (`pyvrp_exact`), as a
-multiple of `cpu_share` (0.825 at the default): two engines alone on two cores, with room for
+multiple of `cpu_share` (0.8 at the default): two engines alone on two cores, with room for
 the error of PyVRP's work estimate (`pyvrp.WORK_NS`: CPU time up to 1.08 x the estimate on
 runs alone, a few per cent more with two side by side), so that a run stops on its budget,
-not its cap.  With budgets counted in iterations it was 0.88,
-but the runs took only 0.62-0.98 of it (median 0.78) and ended at 6-8 s of a 10 s limit."""
+not its cap (at 0.825 the run from scratch on the 120-shipment day took 1.21 x its estimate
+once, beside VROOM and the other run, and was cut).  With budgets counted in iterations it
+was 0.88, but the runs took only 0.62-0.98 of it (median 0.78) and ended at 6-8 s of 10."""
 
-GENERAL_CORE_SHARE = 1.2
+GENERAL_CORE_SHARE = 1.0
 """How much of a core each PyVRP run is sized for where OR-Tools leads, as a multiple of
-`cpu_share` (0.66 at the default), for the time VROOM leaves (`search_budgets`): two PyVRP
-runs and OR-Tools share the two cores, OR-Tools for its own smaller budget.  Sized at
+`cpu_share` (0.55 at the default), for the time VROOM leaves (`search_budgets`): two PyVRP
+runs and OR-Tools share the two cores, OR-Tools for its own smaller budget (at 1.2, with
+OR-Tools building its own first solution on a day with breaks, a PyVRP run was cut).  Sized at
 `SEARCH_SHARE` of the limit like OR-Tools, the runs ended at 3-5 s of 10 on Bærum days with
-breaks, where OR-Tools found nothing from VROOM's routes in 0.3-1.1 s; sized so, they end at
-6-7.5 s and the plans cost 1.8-19 % less (40, 80 and 120 shipments, seed 1)."""
+breaks, where OR-Tools found nothing from VROOM's routes in 0.3-1.1 s.  Sized so, and with
+OR-Tools building a first solution of its own there (`model.FIRST_SOLUTION_BRANCHES`), the
+runs end at 7-8 s and the plans cost 1.8 %, 7.4 % and 21.6 % less (40, 80 and 120 shipments,
+seed 1: 24,062 -> 23,639, 37,821 -> 35,029, 1,165,417 -> 914,068)."""
 
 SEARCH_OVERHEAD = 0.75
 """Wall seconds of any run in which no engine searches: the deadline's margin (at least 0.25 s),
