@@ -7,12 +7,12 @@ normally finishes well within the limit on a two-core machine (`CPU_SHARE`, `cpu
 1. VROOM (optional) builds routes on both cores at the exploration level that fits
    `VROOM_CPU` x limit CPU seconds — about a second on a hundred tasks;
 2. then, side by side, PyVRP (optional, two runs with seeds `seed` and `seed + 1`) searches
-   from the cheapest routes so far (VROOM's) for a budget of work (`pyvrp.WorkMeter`) — it only
-   ever keeps a
-   cheaper feasible solution, so it never ends behind VROOM — and OR-Tools (`transport.model`)
-   improves the same routes for a number of search branches; OR-Tools is the only engine that
-   models everything (several windows per site, breaks, "any copy" pickups).  All start from
-   routes fixed before any of them runs, so none depends on which engine answered first.
+   from the cheapest routes so far (VROOM's) for a budget of work (`pyvrp.WorkMeter`) — it
+   only ever keeps a cheaper feasible solution, so it never ends behind VROOM — and OR-Tools
+   (`transport.model`) improves the same routes for a number of search branches; OR-Tools is
+   the only engine that models everything (several windows per site, breaks, "any copy"
+   pickups).  All start from routes fixed before any of them runs, so none depends on which
+   engine answered first.
 
 Where PyVRP's model is the whole problem (`pyvrp_exact`: one window per site, no breaks, no
 alternative pickups — the Li & Lim instances, plain days) OR-Tools from VROOM's routes never

@@ -117,10 +117,9 @@ def solve_pyvrp(
     """Sequences per van id from PyVRP, or None when it is missing or finds nothing feasible.
 
     `work` is the budget in estimated CPU seconds (`WorkMeter`); without it, or when
-    `max_runtime` comes first, the
-    routes are marked as cut by the clock.  `tuned` searches with `tuned_params` instead of
-    PyVRP's defaults.  `initial` routes that PyVRP's model cannot take
-    (an alternative pickup) are ignored with a log line.
+    `max_runtime` comes first, the routes are marked as cut by the clock.  `tuned` searches
+    with `tuned_params` instead of PyVRP's defaults.  `initial` routes that PyVRP's model
+    cannot take (an alternative pickup) are ignored with a log line.
     """
     if not AVAILABLE:
         log.info("pyvrp not installed; no PyVRP seed")
