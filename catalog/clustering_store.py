@@ -42,6 +42,7 @@ from catalog.cluster import (
     collector_paused,
     explain_pair,
 )
+from catalog.ingest import driver_statement
 from catalog.match import Key, MatchKey, match_key, match_keys
 from catalog.merged import MergedRecord, merge_cluster
 from catalog.models import ItemRow, Site, Source, SourceRecord
@@ -453,13 +454,11 @@ def _execute_many(
             session.execute(statement, [dict(zip(names, row, strict=True)) for row in chunk])
         return
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=list(names))
-    order = [names.index(name) for name in compiled.positiontup or ()]
+    compiled, order = driver_statement(statement, dialect, names)
     processors = [
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     ]
     convert = [(i, f) for i, f in enumerate(processors) if f is not None]
-    identity = order == list(range(len(names)))
     for chunk in _chunks(rows):
         if convert:
             converted = []
@@ -469,7 +468,7 @@ def _execute_many(
                     values[i] = process(values[i])
                 converted.append(tuple(values))
             chunk = converted
-        if not identity:
+        if order is not None:
             chunk = [tuple(row[i] for i in order) for row in chunk]
         connection.exec_driver_sql(compiled.string, chunk)
 

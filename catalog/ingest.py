@@ -88,11 +88,21 @@ def _insert_many(
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
-    order = [columns.index(key) for key in compiled.positiontup or ()]
-    if order != list(range(len(columns))):
+    compiled, order = driver_statement(insert(table), connection.dialect, columns)
+    if order is not None:
         rows = [tuple(row[i] for i in order) for row in rows]
     connection.exec_driver_sql(compiled.string, rows)
+
+
+def driver_statement(
+    statement: Any, dialect: Any, names: tuple[str, ...]
+) -> tuple[Any, list[int] | None]:
+    """`statement` compiled for the driver with its parameters `names`, and the order that
+    puts a row given in `names` order into the statement's positional order (None when it is
+    that order already): for executing rows through the driver's own `executemany`."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    order = [names.index(key) for key in compiled.positiontup or ()]
+    return compiled, None if order == list(range(len(names))) else order
 
 
 class IngestError(Exception):
